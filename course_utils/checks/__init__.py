@@ -1,0 +1,1 @@
+"""Exercise checks, one module per chapter: ``from course_utils.checks import ch00``."""
