@@ -10,7 +10,13 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 VPY=.venv/bin/python
-pip_q() { "$VPY" -m pip install -q --disable-pip-version-check "$@" 2>&1 | grep -v "^WARNING: Location" || true; }
+pip_q() {  # quiet pip: print its log only when it fails
+  local log; log=$(mktemp)
+  if ! "$VPY" -m pip install -q --disable-pip-version-check "$@" >"$log" 2>&1; then
+    grep -v "^WARNING: Location" "$log"; rm -f "$log"; echo "[setup] pip install $* failed (log above)"; return 1
+  fi
+  rm -f "$log"
+}
 if ! "$VPY" -c "import torch" 2>/dev/null; then
   if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
     echo "[setup] NVIDIA GPU found: installing torch==$TORCH_VERSION (CUDA build)"
