@@ -1,4 +1,5 @@
-"""Make an executed notebook fit to commit: drop widget state, strip machine paths, record the profile.
+"""Make an executed notebook fit to commit: drop widget state and progress-bar widgets (their text fallback is a
+stale "0%" snapshot), strip machine paths, record the profile.
 
 Usage: python scripts/clean_notebook.py chapters/NN_name.ipynb [...]
 """
@@ -7,17 +8,20 @@ import os
 import re
 import sys
 
+BAR_RE = re.compile(r"^[^\n]*\d+%\|")  # a tqdm bar's text snapshot
 PATH_RE = re.compile(r"(/work/|/tmp/|/root/|/home/[\w.-]+/|/Users/[\w.-]+/|[A-Z]:\\\\Users\\\\)[^\s'\"]*")
 
 
 def clean(path: str) -> None:
     nb = json.load(open(path))
     nb["metadata"].pop("widgets", None)
-    nb["metadata"]["course"] = {"executed_profile": os.environ.get("COURSE_PROFILE", "cpu")}
+    previous = nb["metadata"].get("course", {}).get("executed_profile", "cpu")
+    nb["metadata"]["course"] = {"executed_profile": os.environ.get("COURSE_PROFILE") or previous}
     for cell in nb["cells"]:
         if cell["cell_type"] != "code":
             continue
         cell["metadata"].pop("execution", None)
+        cell["outputs"] = [o for o in cell.get("outputs", []) if not _is_progress_widget(o)]
         for out in cell.get("outputs", []):
             data = out.get("data", {})
             if "application/vnd.jupyter.widget-view+json" in data:
@@ -31,6 +35,16 @@ def clean(path: str) -> None:
                 out["traceback"] = [_sub(t) for t in out.get("traceback", [])]
     json.dump(nb, open(path, "w"), indent=1, ensure_ascii=False)
     open(path, "a").write("\n")
+
+
+def _is_progress_widget(out) -> bool:
+    """A display_data output of a tqdm.auto bar: a widget view, or (already cleaned) only its text snapshot."""
+    if out.get("output_type") != "display_data":
+        return False
+    data = out.get("data", {})
+    keys = set(data) - {"application/vnd.jupyter.widget-view+json"}
+    text = "".join(data.get("text/plain", ""))
+    return keys <= {"text/plain"} and ("application/vnd.jupyter.widget-view+json" in data and "HBox" in text or bool(BAR_RE.match(text)))
 
 
 def _sub(text):
