@@ -25,11 +25,12 @@ from .models import (
 )
 from .profiles import PROFILES, Profile, get_profile
 from .results import leaderboard, load_results, record_result
+from .training import FineTuneResult, fine_tune
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "PROFILES", "Checkpoint", "CourseEnv", "DatasetUnavailableError", "DatasetVerificationError",
+    "PROFILES", "Checkpoint", "FineTuneResult", "fine_tune", "CourseEnv", "DatasetUnavailableError", "DatasetVerificationError",
     "ModelUnavailableError", "Profile", "as_dataset", "classification_metrics", "count_parameters",
     "get_device", "get_profile", "leaderboard", "load_classifier", "load_course_dataset", "load_encoder",
     "load_results", "load_tokenizer", "mean_std", "record_result", "resolve_checkpoint", "set_seed",

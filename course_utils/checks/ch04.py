@@ -1,0 +1,86 @@
+"""Checks for chapter 04 (fine-tuning BERT three ways)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..exercises import exercise, require
+
+
+def _reference_waste(lengths, batch_size: int) -> float:
+    lengths = [int(x) for x in lengths]
+    padded = 0
+    for i in range(0, len(lengths), batch_size):
+        chunk = lengths[i:i + batch_size]
+        padded += max(chunk) * len(chunk)
+    return (padded - sum(lengths)) / padded
+
+
+@exercise("4.1", "padding waste")
+def check_padding_waste(answer) -> str:
+    """``answer``: a function ``padding_waste(lengths, batch_size) -> float``."""
+    require(callable(answer), "expected a function padding_waste(lengths, batch_size)")
+    require(abs(float(answer([5, 5, 5, 5], 2))) < 1e-9, "equal lengths need no padding: expected 0.0")
+    got = float(answer([2, 4], 2))
+    require(abs(got - 0.25) < 1e-9, f"[2, 4] in one batch: 8 positions, 2 of them padding -> 0.25; got {got:.4f}",
+            hint="divide the padding by ALL positions computed (real + padding), not by the real tokens")
+    got = float(answer([2, 4, 3], 2))
+    require(abs(got - 2 / 11) < 1e-9, f"[2, 4, 3] with batch_size 2: expected {2 / 11:.4f}, got {got:.4f}",
+            hint="the last batch may be smaller than batch_size, and is padded to its own longest row")
+    rng = np.random.default_rng(0)
+    for bs in (1, 3, 8):
+        lengths = rng.integers(3, 60, size=37).tolist()
+        ref, got = _reference_waste(lengths, bs), float(answer(list(lengths), bs))
+        require(abs(got - ref) < 1e-9, f"batch_size {bs}: expected {ref:.4f}, got {got:.4f}")
+    return "sorting rows by length before batching is what makes this number small."
+
+
+@exercise("4.2", "linear warmup schedule")
+def check_warmup_lr(answer) -> str:
+    """``answer``: a function ``lr_at(step, total_steps, warmup_steps, base_lr) -> float``."""
+    import torch
+    from transformers import get_linear_schedule_with_warmup
+
+    require(callable(answer), "expected a function lr_at(step, total_steps, warmup_steps, base_lr)")
+    for total, warmup, base in ((20, 4, 1e-3), (10, 0, 5e-5), (17, 5, 2e-5)):
+        opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=base)
+        sched = get_linear_schedule_with_warmup(opt, warmup, total)
+        for step in range(total + 1):
+            ref = opt.param_groups[0]["lr"]
+            got = float(answer(step, total, warmup, base))
+            require(abs(got - ref) <= 1e-12 + 1e-9 * base,
+                    f"step {step} of {total} (warmup {warmup}, base {base:g}): expected {ref:.4g}, got {got:.4g}",
+                    hint="warmup: base*step/warmup; after: base*(total-step)/(total-warmup)")
+            opt.step()
+            sched.step()
+    return "it matches get_linear_schedule_with_warmup step by step."
+
+
+@exercise("4.3", "param groups: smaller lr for the encoder")
+def check_param_groups(answer, lr: float = 1e-4) -> str:
+    """``answer``: a function ``f(model, lr)`` returning optimizer param groups (head at ``lr``, the rest ``lr/10``)."""
+    from torch import nn
+
+    require(callable(answer), "expected a function param_groups(model, lr)")
+
+    class Tiny(nn.Module):  # a stand-in with the same names as a Hugging Face classifier
+        def __init__(self):
+            super().__init__()
+            self.bert = nn.Sequential(nn.Embedding(10, 4), nn.Linear(4, 4), nn.LayerNorm(4))
+            self.classifier = nn.Linear(4, 2)
+
+    model = Tiny()
+    model.bert[0].weight.requires_grad_(False)  # a frozen parameter must not appear
+    groups = answer(model, lr)
+    require(isinstance(groups, (list, tuple)) and all(isinstance(g, dict) and "params" in g for g in groups),
+            "expected a list of dicts, each with a 'params' list (and an 'lr')")
+    ids = [id(p) for g in groups for p in g["params"]]
+    trainable = {id(p): n for n, p in model.named_parameters() if p.requires_grad}
+    require(len(ids) == len(set(ids)), "a parameter appears in more than one group")
+    require(set(ids) == set(trainable), "every trainable parameter (and no frozen one) must be in exactly one group",
+            hint="iterate model.named_parameters() and skip p.requires_grad == False")
+    lr_of = {i: g.get("lr", None) for g in groups for i in map(id, g["params"])}
+    for i, name in trainable.items():
+        want = lr if name.startswith("classifier") else lr / 10
+        got = lr_of[i]
+        require(got is not None and abs(got - want) < 1e-12, f"{name}: lr {got}, expected {want:g}")
+    return "pass it as fine_tune(..., param_groups=lambda m: f(m, lr))."

