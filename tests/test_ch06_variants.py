@@ -1,0 +1,168 @@
+"""Chapter 06: the family table, tiny random checkpoints of every family (load -> fine-tune -> measure, offline),
+cost helpers, quantisation, and the exercise checks."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+import course_utils as cu
+from course_utils import variants as V
+from course_utils.checks import ch06
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models on a shared 2-core CI machine: one thread is faster than two competing ones."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def sst2_small():
+    dsd = cu.load_course_dataset("sst2", profile="smoke", verbose=False)
+    train = cu.stratified_subsample(dsd["train"], 64, "label", seed=0)
+    evals = cu.stratified_subsample(dsd["validation"], 32, "label", seed=0)
+    return dsd["train"]["sentence"], train, evals
+
+
+EXPECTED_MODEL = {"wordpiece": "WordPiece", "bytelevel_bpe": "BPE", "unigram": "Unigram"}
+
+
+@pytest.mark.parametrize("key", list(V.VARIANTS))
+def test_tiny_checkpoint_load_finetune_measure(key, sst2_small, tmp_path):
+    """The chapter's hub path (load by name/folder -> fine_tune -> measure) on a tiny random checkpoint of `key`."""
+    from course_utils.training import fine_tune
+
+    corpus, train, evals = sst2_small
+    spec = V.VARIANTS[key]
+    path = V.make_tiny_checkpoint(key, tmp_path / key, corpus, vocab_size=400)
+    files = {p.name for p in path.iterdir()}
+    assert "model.safetensors" in files and not any(f.endswith(".bin") for f in files), files
+    config = json.loads((path / "config.json").read_text())
+    assert config["model_type"] == spec.model_type
+
+    tok = cu.load_tokenizer(str(path))
+    assert type(tok.backend_tokenizer.model).__name__ == EXPECTED_MODEL[spec.tokenizer_kind]
+    enc = tok("a gripping , funny movie")
+    assert enc["input_ids"][0] == tok.cls_token_id and enc["input_ids"][-1] == tok.sep_token_id
+    assert tok.unk_token_id not in enc["input_ids"][1:-1]  # the tokenizer was trained on this kind of text
+
+    res = fine_tune(str(path), train, evals, "sentence", "label", epochs=1, batch_size=16, learning_rate=1e-3,
+                    max_length=32, seed=0, progress=False)
+    assert 0.0 <= res.metrics["accuracy"] <= 1.0 and res.metrics["n"] == len(evals)
+    assert type(res.model).__name__.endswith("ForSequenceClassification")
+    assert res.predict(["great", "awful film"]).shape == (2,)
+
+    cost = V.measure_cost(res.model.cpu(), batch_sizes=(1, 2), seq_len=16, repeats=(2, 1))
+    assert cost["params"] == V.count_params(res.model) > 0
+    assert cost["disk_fp16_mb"] < cost["disk_fp32_mb"]
+    assert cost["latency_b1_ms"] > 0 and cost["latency_b2_ms"] > 0 and cost["peak_mem_mb"] > 0
+
+
+@pytest.mark.parametrize("model_id,n_params", [
+    ("bert-base", 109_482_240), ("distilbert", 66_362_880), ("roberta", 124_645_632), ("albert", 11_683_584),
+])
+def test_real_configs_match_hub_parameter_counts(model_id, n_params):
+    """The offline real-size configs have the hub models' exact parameter counts (encoder without head)."""
+    from transformers import AutoModel
+
+    with torch.device("meta"):
+        model = AutoModel.from_config(V.build_config(model_id, "real"))
+    assert V.count_params(model) == n_params
+
+
+def test_albert_shares_layers_but_bert_does_not():
+    """Cross-layer sharing: ALBERT's parameter count does not grow with depth; BERT's does."""
+    albert2, albert6 = (V.build_model("albert", "tiny", num_hidden_layers=n) for n in (2, 6))
+    assert V.count_params(albert2) == V.count_params(albert6)
+    bert2, bert6 = (V.build_model("bert-base", "tiny", num_hidden_layers=n) for n in (2, 6))
+    assert V.count_params(bert6) > V.count_params(bert2)
+
+
+def test_size_on_disk_matches_bytes_per_param():
+    model = V.build_model("tinybert", "tiny", hidden_size=64, intermediate_size=128)
+    n = V.count_params(model)
+    fp32, fp16 = V.size_on_disk_mb(model, "fp32"), V.size_on_disk_mb(model, "fp16")
+    assert n * 4 / 1e6 <= fp32 < n * 4 / 1e6 + 0.05  # + the safetensors header
+    assert n * 2 / 1e6 <= fp16 < n * 2 / 1e6 + 0.05
+
+
+def test_quantize_dynamic_int8_shrinks_and_agrees():
+    torch.manual_seed(0)
+    model = V.build_model("tinybert", "tiny", vocab_size=100, hidden_size=128, intermediate_size=512)
+    q = V.quantize_dynamic_int8(model)
+    assert not any(type(m) is torch.nn.Linear for m in q.modules())
+    assert any(type(m) is torch.nn.Linear for m in model.modules())  # the original is untouched
+    assert V.quantized_size_mb(q) < 0.5 * V.quantized_size_mb(model)
+    batch = V.dummy_batch(model, 4, 16)
+    with torch.inference_mode():
+        a, b = model(**batch).logits, q(**batch).logits
+    assert a.shape == b.shape and torch.allclose(a, b, atol=0.1)
+
+
+def test_pareto_front():
+    pts = [(10, 0.90), (20, 0.85), (5, 0.80), (40, 0.95), (30, 0.95), (5, 0.80)]
+    assert V.pareto_front(pts) == [2, 5, 0, 4] or V.pareto_front(pts) == [5, 2, 0, 4]
+    assert V.pareto_front([(1, 0.5)]) == [0]
+
+
+def test_published_numbers_are_cited_and_in_range():
+    for row in V.PUBLISHED_SST2:
+        assert row["key"] in V.VARIANTS and 50 < row["value"] < 100
+        assert row["url"].startswith("https://") and row["source"] and row["split"] in ("validation", "test")
+    assert {"electra", "deberta-v3"}.isdisjoint(r["key"] for r in V.PUBLISHED_SST2)  # unchecked numbers stay out
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: V.get_variant("bart"), "key="),
+    (lambda: V.build_config("bert-base", size="huge"), "size"),
+    (lambda: V.build_config("bert-base", num_labels=0), "num_labels"),
+    (lambda: V.train_tokenizer("bpe", ["a b c"]), "kind"),
+    (lambda: V.train_tokenizer("wordpiece", ["", "  "]), "texts"),
+    (lambda: V.train_tokenizer("wordpiece", ["a"], vocab_size=3), "vocab_size"),
+    (lambda: V.size_on_disk_mb(V.build_model("tinybert", "tiny"), "int4"), "dtype"),
+    (lambda: V.measure_latency(V.build_model("tinybert", "tiny"), repeats=0), "repeats"),
+    (lambda: V.dummy_batch(V.build_model("tinybert", "tiny"), 1, 4096), "seq_len"),
+    (lambda: V.measure_cost(V.build_model("tinybert", "tiny"), batch_sizes=(1, 2), seq_len=8, repeats=(1,)), "repeats"),
+])
+def test_helpers_raise_clear_value_errors(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_variant_table_lists_every_family():
+    table = V.variant_table()
+    assert set(table["family"]) >= {"BERT", "RoBERTa", "DistilBERT", "ALBERT", "MobileBERT", "ELECTRA", "DeBERTa-v3",
+                                    "MiniLM", "TinyBERT"}
+    assert set(table["tokenizer"]) == set(V.TOKENIZER_KINDS)
+
+
+# ------------------------------------------------------------------------------------------------ exercise checks
+def test_check_albert_embedding():
+    assert ch06.check_albert_embedding(lambda v, e, h: v * e + e * h + h)
+    assert not ch06.check_albert_embedding(lambda v, e, h: v * h)
+    assert not ch06.check_albert_embedding(lambda v, e, h: v * e + e * h)
+    assert not ch06.check_albert_embedding(None)
+
+
+def test_check_pareto():
+    assert ch06.check_pareto(V.pareto_front)
+
+    def keeps_ties_wrong(points):  # treats "equal" as beaten
+        return [i for i, (c, a) in enumerate(points)
+                if not any(c2 <= c and a2 >= a for j, (c2, a2) in enumerate(points) if j != i)]
+
+    assert not ch06.check_pareto(keeps_ties_wrong)
+    assert not ch06.check_pareto(lambda pts: list(range(len(pts))))
+    assert not ch06.check_pareto(lambda pts: sorted(V.pareto_front(pts), reverse=True))
+
+
+def test_check_disk_size():
+    assert ch06.check_disk_size(lambda n, d: n * {"fp32": 4, "fp16": 2, "int8": 1}[d] / 1e6)
+    assert not ch06.check_disk_size(lambda n, d: n * 4 / 1e6)
+    assert not ch06.check_disk_size(lambda n, d: n * {"fp32": 4, "fp16": 2, "int8": 1}[d] / 2**20)
