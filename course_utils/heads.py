@@ -23,6 +23,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from .embeddings import masked_mean  # the masked mean taught in chapter 02 (re-exported here)
+
 HEAD_NAMES = ("cls", "mean", "max", "bilstm", "bilstm_attn", "attn", "cnn")
 
 
@@ -49,12 +51,6 @@ def lengths_from_mask(mask: torch.Tensor) -> torch.Tensor:
 
 
 # ----------------------------------------------------------------------------------------------- pooling
-def masked_mean(states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Mean of the real tokens' states: (batch, seq_len, hidden), (batch, seq_len) -> (batch, hidden)."""
-    m = mask.to(states.dtype).unsqueeze(-1)  # (batch, seq_len, 1)
-    return (states * m).sum(dim=1) / m.sum(dim=1).clamp(min=1.0)
-
-
 def masked_max(states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Element-wise max over the real tokens: (batch, seq_len, hidden), (batch, seq_len) -> (batch, hidden)."""
     filled = states.masked_fill(~mask.bool().unsqueeze(-1), torch.finfo(states.dtype).min)

@@ -21,6 +21,8 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from .models import count_parameters
+
 TOKENIZER_KINDS = ("wordpiece", "bytelevel_bpe", "unigram")
 
 
@@ -312,8 +314,9 @@ def make_tiny_checkpoint(key: str, out_dir: str | os.PathLike, texts: Sequence[s
 # ------------------------------------------------------------------------------------------------------- costs
 def count_params(model, unique: bool = True) -> int:
     """Number of parameters; ``unique=True`` counts a tensor shared by several layers once (ALBERT)."""
-    params = list(model.parameters()) if unique else [p for _, p in model.named_parameters(remove_duplicate=False)]
-    return int(sum(p.numel() for p in params))
+    if unique:  # model.parameters() already yields a shared tensor once
+        return count_parameters(model)
+    return int(sum(p.numel() for _, p in model.named_parameters(remove_duplicate=False)))
 
 
 def size_on_disk_mb(model, dtype: str = "fp32") -> float:
