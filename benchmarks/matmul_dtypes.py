@@ -3,7 +3,8 @@
     python benchmarks/matmul_dtypes.py
 
 Prints GFLOP/s per dtype and the ratio to fp32. On CPUs without bf16 units (AVX512-BF16/AMX) bf16 is SLOWER than
-fp32, which is why the course's `fine_tune(mixed_precision="auto")` enables fp16 on CUDA only.
+fp32, which is why the course's `fine_tune(mixed_precision="auto")` runs a small version of this probe first
+(`course_utils.training.resolve_mixed_precision`) and enables bf16 on a CPU only where it measures faster.
 """
 import time
 

@@ -533,12 +533,6 @@ def encode_chunks(encoder, chunks: Chunks, batch_size: int = 64, device=None, de
 def head_tail_ids(tokenizer, texts: Sequence[str], max_length: int = 512, head_tokens: int = 128) -> list[list[int]]:
     """Head+tail truncation (Sun et al. 2019): the first ``head_tokens`` and the last ``max_length - 2 - head_tokens``
     word pieces of each text, between [CLS] and [SEP]. Texts that fit are kept whole."""
-    if not 0 < head_tokens < max_length - 2:
-        raise ValueError(f"head_tokens must be in (0, max_length - 2), got {head_tokens} for max_length {max_length}")
-    out = []
-    tail = max_length - 2 - head_tokens
-    for ids in tokenizer(list(texts), add_special_tokens=False)["input_ids"]:
-        if len(ids) > max_length - 2:
-            ids = ids[:head_tokens] + ids[-tail:]
-        out.append([tokenizer.cls_token_id, *ids, tokenizer.sep_token_id])
-    return out
+    from .training import tokenize_truncated
+
+    return tokenize_truncated(tokenizer, texts, max_length, "head+tail", head_tokens)["input_ids"]

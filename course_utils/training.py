@@ -9,8 +9,9 @@ What it does (chapter 04 writes the same loop by hand first):
 - tokenizes without padding and pads each batch to its own longest row (``DataCollatorWithPadding``);
 - ``group_by_length``: batches of similar-length rows (shuffled chunks sorted by length), so little padding;
 - AdamW (no weight decay on biases and LayerNorm), linear warmup then linear decay, gradient clipping at 1.0;
-- Accelerate: device placement, gradient accumulation, mixed precision (``"auto"`` = fp16 on CUDA, none on CPU:
-  bf16 autocast on a CPU without bf16 units is several times slower), and multi-GPU when run with
+- Accelerate: device placement, gradient accumulation, mixed precision (``"auto"``: bf16 (or fp16) on a GPU; on a
+  CPU bf16 only if a quick matmul probe shows it is faster here, since bf16 autocast on a CPU without bf16 units
+  is several times slower), and multi-GPU when run with
   ``accelerate launch`` (see ``scripts/accelerate_finetune.py``).
 
 ``model=`` takes any ``torch.nn.Module`` whose ``forward(input_ids, attention_mask[, token_type_ids])`` returns
@@ -27,9 +28,11 @@ import numpy as np
 
 from .profiles import Profile, get_profile
 
-__all__ = ["FineTuneResult", "LengthGroupedBatchSampler", "fine_tune", "predict_logits"]
+__all__ = ["FineTuneResult", "LengthGroupedBatchSampler", "fine_tune", "predict_logits", "tokenize_truncated",
+           "resolve_mixed_precision"]
 
 MIXED_PRECISION = ("auto", "no", "fp16", "bf16")
+TRUNCATION = ("head", "tail", "head+tail")
 
 
 @dataclass
@@ -49,16 +52,25 @@ class FineTuneResult:
     num_labels: int = 2
     checkpoint: str = ""  # a path-free name of the starting checkpoint
     eval_predictions: np.ndarray | None = None  # predicted label ids on the eval set, in its row order
+    truncation: str = "head"  # how texts longer than max_length were cut ("head", "tail", "head+tail")
+    head_tokens: int = 128  # for "head+tail": word pieces kept from the start
+    mixed_precision: str = "no"  # what "auto" resolved to on this machine
+
+    def predict_logits(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        """Logits ``(n, num_labels)`` for a list of texts, truncated as in training."""
+        return predict_logits(self.model, self.tokenizer, texts, max_length=self.max_length, batch_size=batch_size,
+                              truncation=self.truncation, head_tokens=self.head_tokens,
+                              mixed_precision=self.mixed_precision)
 
     def predict(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Predicted label ids ``(n,)`` for a list of texts."""
-        return predict_logits(self.model, self.tokenizer, texts, max_length=self.max_length, batch_size=batch_size).argmax(-1)
+        return self.predict_logits(texts, batch_size).argmax(-1)
 
     def predict_proba(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Class probabilities ``(n, num_labels)`` for a list of texts."""
         import torch
 
-        logits = predict_logits(self.model, self.tokenizer, texts, max_length=self.max_length, batch_size=batch_size)
+        logits = self.predict_logits(texts, batch_size)
         return torch.softmax(torch.from_numpy(logits), dim=-1).numpy()
 
 
@@ -141,6 +153,38 @@ def _check_texts(texts: Any, name: str = "texts") -> list[str]:
     return texts
 
 
+def tokenize_truncated(tokenizer, texts: Sequence[str], max_length: int, truncation: str = "head",
+                       head_tokens: int = 128) -> dict[str, list[list[int]]]:
+    """Tokenize ``texts`` (no padding) so that each has at most ``max_length`` tokens including [CLS] and [SEP].
+
+    truncation: ``"head"`` keeps the first word pieces (the tokenizer's default), ``"tail"`` the last ones, and
+    ``"head+tail"`` the first ``head_tokens`` plus the last ``max_length - 2 - head_tokens`` (Sun et al. 2019).
+    Texts that fit are kept whole whatever the strategy. Returns ``input_ids``, ``attention_mask`` (and
+    ``token_type_ids`` where the tokenizer uses them), lists of lists.
+    """
+    if truncation not in TRUNCATION:
+        raise ValueError(f"truncation must be one of {TRUNCATION}, got {truncation!r}")
+    if truncation == "head":
+        return dict(tokenizer(list(texts), truncation=True, max_length=max_length))
+    budget = max_length - 2
+    if truncation == "head+tail" and not 0 < head_tokens < budget:
+        raise ValueError(f"head_tokens must be in (0, max_length - 2) = (0, {budget}), got {head_tokens}")
+    head = 0 if truncation == "tail" else head_tokens
+    cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
+    if cls is None or sep is None:
+        raise ValueError(f"truncation={truncation!r} needs a tokenizer with [CLS]/[SEP]-style tokens; "
+                         f"{type(tokenizer).__name__} has none: use truncation='head'")
+    ids = []
+    for x in tokenizer(list(texts), add_special_tokens=False, verbose=False)["input_ids"]:  # no "too long" warning
+        if len(x) > budget:
+            x = x[:head] + x[len(x) - (budget - head):]
+        ids.append([cls, *x, sep])  # (<= max_length,) as the tokenizer would wrap one sequence
+    enc = {"input_ids": ids, "attention_mask": [[1] * len(x) for x in ids]}
+    if "token_type_ids" in tokenizer.model_input_names:
+        enc["token_type_ids"] = [[0] * len(x) for x in ids]
+    return enc
+
+
 def _forward_logits(model, batch: dict[str, Any]):
     """Run ``model`` on a batch (without labels) and return its logits ``(batch, num_labels)``."""
     inputs = {k: batch[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in batch}
@@ -151,21 +195,28 @@ def _forward_logits(model, batch: dict[str, Any]):
     return logits
 
 
-def predict_logits(model, tokenizer, texts: Sequence[str], max_length: int = 128, batch_size: int = 64) -> np.ndarray:
-    """Logits ``(n, num_labels)`` of ``model`` for ``texts`` (batched by length, returned in input order)."""
+def predict_logits(model, tokenizer, texts: Sequence[str], max_length: int = 128, batch_size: int = 64,
+                   truncation: str = "head", head_tokens: int = 128, mixed_precision: str = "no") -> np.ndarray:
+    """Logits ``(n, num_labels)`` of ``model`` for ``texts`` (batched by length, returned in input order).
+    ``truncation``/``head_tokens``: see ``tokenize_truncated``; ``mixed_precision``: ``"no"`` (fp32), ``"bf16"``,
+    ``"fp16"`` or ``"auto"`` (see ``resolve_mixed_precision``): autocast for the forward passes."""
+    from contextlib import nullcontext
+
     import torch
     from transformers import DataCollatorWithPadding
 
     texts = _check_texts(texts)
-    enc = tokenizer(texts, truncation=True, max_length=max_length)
+    enc = tokenize_truncated(tokenizer, texts, max_length, truncation, head_tokens)
     data = _Encoded(enc)
     sampler = LengthGroupedBatchSampler(data.lengths(), batch_size, shuffle=False)
     collate = DataCollatorWithPadding(tokenizer)
     device = next(model.parameters()).device
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(resolve_mixed_precision(mixed_precision))
+    autocast = torch.autocast(device.type, dtype=dtype) if dtype is not None else nullcontext()
     was_training = model.training
     model.eval()
     out: list[tuple[list[int], np.ndarray]] = []
-    with torch.inference_mode():
+    with torch.inference_mode(), autocast:
         for idx in sampler.batches():
             batch = {k: v.to(device) for k, v in collate([data[i] for i in idx]).items()}
             out.append((idx, _forward_logits(model, batch).float().cpu().numpy()))
@@ -186,14 +237,49 @@ def _default_param_groups(model, weight_decay: float) -> list[dict[str, Any]]:
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
+_CPU_BF16: dict[str, Any] = {}  # the probe runs once per process
+
+
+def _cpu_bf16_speedup(n: int = 512, repeats: int = 10) -> float:
+    """How many times faster a bf16 matmul is than an fp32 one on this CPU (measured, ~0.1 s, cached)."""
+    import torch
+
+    if "speedup" not in _CPU_BF16:
+        def seconds(dtype) -> float:
+            a, b = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)
+            a @ b  # warm-up
+            start = time.perf_counter()
+            for _ in range(repeats):
+                a @ b
+            return time.perf_counter() - start
+
+        _CPU_BF16["speedup"] = seconds(torch.float32) / max(seconds(torch.bfloat16), 1e-9)
+    return _CPU_BF16["speedup"]
+
+
+def resolve_mixed_precision(mixed_precision: str = "auto", min_cpu_speedup: float = 1.3) -> str:
+    """What ``"auto"`` means on this machine: ``"bf16"`` on a GPU that supports it (else ``"fp16"``); on a CPU,
+    ``"bf16"`` only if a bf16 matmul measures at least ``min_cpu_speedup`` times faster than fp32 here (CPUs with
+    AVX512-BF16 or AMX), else ``"no"`` (elsewhere bf16 autocast is several times *slower*). Other values pass through.
+    """
+    import torch
+
+    if mixed_precision not in MIXED_PRECISION:
+        raise ValueError(f"mixed_precision must be one of {MIXED_PRECISION}, got {mixed_precision!r}")
+    if mixed_precision != "auto":
+        return mixed_precision
+    if torch.cuda.is_available():
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    if torch.backends.mps.is_available():
+        return "no"
+    return "bf16" if _cpu_bf16_speedup() >= min_cpu_speedup else "no"
+
+
 def _new_accelerator(mixed_precision: str, grad_accum_steps: int):
     """An ``Accelerator``; resets Accelerate's process-wide state so that calls with other settings work."""
-    import torch
     from accelerate import Accelerator
     from accelerate.state import AcceleratorState, GradientState, PartialState
 
-    if mixed_precision == "auto":
-        mixed_precision = "fp16" if torch.cuda.is_available() else "no"
     if PartialState._shared_state and PartialState().num_processes == 1:  # notebooks: several runs, one process
         AcceleratorState._reset_state()
         GradientState._reset_state()
@@ -217,6 +303,8 @@ def fine_tune(
     warmup_ratio: float = 0.1,
     grad_accum_steps: int = 1,
     mixed_precision: str = "auto",
+    truncation: str = "head",
+    head_tokens: int = 128,
     group_by_length: bool = True,
     param_groups: Callable[[Any], list[dict[str, Any]]] | None = None,
     seed: int = 0,
@@ -234,7 +322,10 @@ def fine_tune(
     epochs, batch_size, learning_rate, max_length: ``None`` takes the active profile's value.
     batch_size is per device and per step; the effective batch is ``batch_size * grad_accum_steps * GPUs``.
     param_groups: ``callable(model) -> list of optimizer param-group dicts`` (e.g. a smaller lr for the encoder).
-    mixed_precision: ``"auto"`` (fp16 on CUDA, none elsewhere), ``"no"``, ``"fp16"`` or ``"bf16"``.
+    mixed_precision: ``"auto"`` (``resolve_mixed_precision``: bf16/fp16 on a GPU, bf16 on a CPU only where it
+        measures faster, else none), ``"no"``, ``"fp16"`` or ``"bf16"``. ``result.mixed_precision`` says which ran.
+    truncation, head_tokens: how texts longer than ``max_length`` are cut: ``"head"`` (default), ``"tail"`` or
+        ``"head+tail"`` (first ``head_tokens`` + last word pieces; for long reviews). See ``tokenize_truncated``.
     Returns a ``FineTuneResult`` (metrics on ``eval``: accuracy, macro f1, loss, n).
     """
     import torch
@@ -265,6 +356,8 @@ def fine_tune(
         raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
     if mixed_precision not in MIXED_PRECISION:
         raise ValueError(f"mixed_precision must be one of {MIXED_PRECISION}, got {mixed_precision!r}")
+    if truncation not in TRUNCATION:
+        raise ValueError(f"truncation must be one of {TRUNCATION}, got {truncation!r}")
     if model is not None and tokenizer is None:
         raise ValueError("tokenizer: pass the tokenizer that matches your model= (it cannot be guessed)")
     if param_groups is not None and not callable(param_groups):
@@ -285,10 +378,11 @@ def fine_tune(
         tokenizer = tokenizer or load_tokenizer(ckpt, prof)
         model = load_classifier(ckpt, num_labels=num_labels, profile=prof)
 
-    accelerator = _new_accelerator(mixed_precision, grad_accum_steps)
+    precision = resolve_mixed_precision(mixed_precision)
+    accelerator = _new_accelerator(precision, grad_accum_steps)
 
     def encode(ds):
-        enc = tokenizer(list(ds[text_column]), truncation=True, max_length=max_length)
+        enc = tokenize_truncated(tokenizer, list(ds[text_column]), max_length, truncation, head_tokens)
         return _Encoded(enc, list(ds[label_column]))
 
     train_data, eval_data = encode(train_ds), encode(eval_ds)
@@ -373,5 +467,5 @@ def fine_tune(
         seconds=time.perf_counter() - t_start, params=count_parameters(model),
         train_seconds=train_seconds, train_examples_per_second=seen / max(train_seconds, 1e-9),
         step_losses=step_losses, max_length=max_length, num_labels=num_labels, checkpoint=ckpt_name,
-        eval_predictions=eval_pred,
+        eval_predictions=eval_pred, truncation=truncation, head_tokens=head_tokens, mixed_precision=precision,
     )

@@ -219,3 +219,71 @@ def test_check_param_groups():
     assert ch04.check_param_groups(right)
     assert not ch04.check_param_groups(includes_frozen)
     assert not ch04.check_param_groups(same_lr)
+
+
+# --- truncation strategies and mixed precision ------------------------------------------------------------------
+
+def test_tokenize_truncated_keeps_head_tail_or_both(tokenizer):
+    from course_utils.training import tokenize_truncated
+
+    text = "one two three four five six seven eight nine ten"
+    pieces = tokenizer(text, add_special_tokens=False)["input_ids"]
+    assert len(pieces) == 10
+    cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
+    head = tokenize_truncated(tokenizer, [text, "short"], 8, "head")
+    assert head["input_ids"][0] == tokenizer(text, truncation=True, max_length=8)["input_ids"]  # the library's own
+    assert tokenize_truncated(tokenizer, [text], 8, "tail")["input_ids"][0] == [cls, *pieces[-6:], sep]
+    both = tokenize_truncated(tokenizer, [text, "short"], 8, "head+tail", head_tokens=2)
+    assert both["input_ids"][0] == [cls, *pieces[:2], *pieces[-4:], sep]
+    assert both["input_ids"][1] == head["input_ids"][1]  # a text that fits is kept whole by every strategy
+    assert [len(m) for m in both["attention_mask"]] == [len(x) for x in both["input_ids"]]
+    assert all(len(x) <= 8 for x in both["input_ids"])
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(truncation="middle"), "truncation must be one of"),
+    (dict(truncation="head+tail", head_tokens=6), "head_tokens must be in"),
+    (dict(truncation="head+tail", head_tokens=0), "head_tokens must be in"),
+])
+def test_tokenize_truncated_rejects_bad_arguments(tokenizer, kwargs, match):
+    from course_utils.training import tokenize_truncated
+
+    with pytest.raises(ValueError, match=match):
+        tokenize_truncated(tokenizer, ["a b c d e f g h i j"], 8, **kwargs)
+
+
+def test_fine_tune_with_head_tail_truncation_predicts_the_same_way(tokenizer):
+    long_pos = [" ".join(["filler"] * 30 + ["wonderful"]) for _ in range(6)]
+    long_neg = [" ".join(["filler"] * 30 + ["awful"]) for _ in range(6)]
+    df = pd.DataFrame({"text": long_pos + long_neg, "label": [1] * 6 + [0] * 6})
+    res = run(tokenizer, train=df, eval=df, truncation="head+tail", head_tokens=4, max_length=12, epochs=1)
+    assert res.truncation == "head+tail" and res.head_tokens == 4
+    expected = predict_logits(res.model, res.tokenizer, list(df["text"]), max_length=12, truncation="head+tail",
+                              head_tokens=4, mixed_precision=res.mixed_precision)
+    np.testing.assert_allclose(res.predict_logits(list(df["text"])), expected, atol=1e-6)
+    # the eval predictions of training used the same truncation as predict()
+    assert (res.eval_predictions == res.predict(list(df["text"]))).all()
+    with pytest.raises(ValueError, match="truncation must be one of"):
+        run(tokenizer, truncation="middle")
+
+
+def test_resolve_mixed_precision():
+    from course_utils.training import resolve_mixed_precision
+
+    for value in ("no", "fp16", "bf16"):
+        assert resolve_mixed_precision(value) == value  # explicit choices pass through
+    resolved = resolve_mixed_precision("auto")
+    assert resolved in ("no", "bf16", "fp16")
+    if not torch.cuda.is_available():
+        assert resolved in ("no", "bf16")  # never fp16 on a CPU
+        assert resolve_mixed_precision("auto", min_cpu_speedup=1e9) == "no"  # no CPU is that much faster
+    with pytest.raises(ValueError, match="mixed_precision must be one of"):
+        resolve_mixed_precision("fp8")
+
+
+def test_fine_tune_reports_the_precision_it_used(tokenizer):
+    res = run(tokenizer, epochs=1, mixed_precision="no")
+    assert res.mixed_precision == "no"
+    from course_utils.training import resolve_mixed_precision
+
+    assert run(tokenizer, epochs=1).mixed_precision == resolve_mixed_precision("auto")
