@@ -460,7 +460,9 @@ def fine_tune(
         history.append(row)
     bar.close()
 
-    model = accelerator.unwrap_model(model)
+    # keep_fp32_wrapper=False: give back a plain module whose forward does not autocast by itself (a model that
+    # silently stays in bf16 breaks int8 quantisation and fp32 comparisons); predict() autocasts explicitly.
+    model = accelerator.unwrap_model(model, keep_fp32_wrapper=False)
     model.eval()
     return FineTuneResult(
         metrics=metrics, model=model, tokenizer=tokenizer, history=history,

@@ -287,3 +287,20 @@ def test_fine_tune_reports_the_precision_it_used(tokenizer):
     from course_utils.training import resolve_mixed_precision
 
     assert run(tokenizer, epochs=1).mixed_precision == resolve_mixed_precision("auto")
+
+
+def test_returned_model_is_plain_fp32_after_mixed_precision_training(tokenizer):
+    # Accelerate wraps forward in autocast; the model fine_tune returns must not keep that wrapper, or it silently
+    # runs in bf16 later (and dynamic int8 quantisation of it fails with "expected Float but found BFloat16").
+    res = run(tokenizer, epochs=1, mixed_precision="bf16")
+    seen = []
+    hook = res.model.bert.encoder.layer[0].output.dense.register_forward_hook(lambda m, i, o: seen.append(o.dtype))
+    batch = res.tokenizer(["a great film"], return_tensors="pt")
+    with torch.no_grad():
+        res.model(**batch)
+    hook.remove()
+    assert seen == [torch.float32]
+    int8 = torch.ao.quantization.quantize_dynamic(res.model, {torch.nn.Linear}, dtype=torch.qint8)
+    with torch.no_grad():
+        assert int8(**batch).logits.shape == (1, 2)
+    assert res.predict(["a great film"]).shape == (1,)  # predict autocasts explicitly, as in training
