@@ -19,6 +19,7 @@ logits ``(batch, num_labels)`` or an object with ``.logits``; the loss is always
 """
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass, field
@@ -237,24 +238,20 @@ def _default_param_groups(model, weight_decay: float) -> list[dict[str, Any]]:
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
-_CPU_BF16: dict[str, Any] = {}  # the probe runs once per process
-
-
+@functools.cache  # the probe runs once per process
 def _cpu_bf16_speedup(n: int = 512, repeats: int = 10) -> float:
     """How many times faster a bf16 matmul is than an fp32 one on this CPU (measured, ~0.1 s, cached)."""
     import torch
 
-    if "speedup" not in _CPU_BF16:
-        def seconds(dtype) -> float:
-            a, b = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)
-            a @ b  # warm-up
-            start = time.perf_counter()
-            for _ in range(repeats):
-                a @ b
-            return time.perf_counter() - start
+    def seconds(dtype) -> float:
+        a, b = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)
+        a @ b  # warm-up
+        start = time.perf_counter()
+        for _ in range(repeats):
+            a @ b
+        return time.perf_counter() - start
 
-        _CPU_BF16["speedup"] = seconds(torch.float32) / max(seconds(torch.bfloat16), 1e-9)
-    return _CPU_BF16["speedup"]
+    return seconds(torch.float32) / max(seconds(torch.bfloat16), 1e-9)
 
 
 def resolve_mixed_precision(mixed_precision: str = "auto", min_cpu_speedup: float = 1.3) -> str:
