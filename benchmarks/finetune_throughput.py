@@ -35,7 +35,7 @@ FIXED_LENGTH = 128
 
 
 def helper(train, val, epochs, lr, seed, mixed_precision="auto"):
-    res = fine_tune("encoder", train, val, "sentence", epochs=epochs, batch_size=16, learning_rate=lr,
+    res = fine_tune("encoder", train, val, epochs=epochs, batch_size=16, learning_rate=lr,
                     max_length=FIXED_LENGTH, seed=seed, progress=True, mixed_precision=mixed_precision)
     precision = "fp32" if res.mixed_precision == "no" else res.mixed_precision
     how = f"fine_tune, batch 16, length-grouped, {precision}" + (" (auto)" if mixed_precision == "auto" else "")
@@ -46,7 +46,7 @@ def trainer_defaults(train, val, epochs, lr, seed, tok):
     from transformers import Trainer, TrainingArguments
 
     def enc(ds):
-        ds = ds.map(lambda b: tok(b["sentence"], truncation=True, max_length=FIXED_LENGTH), batched=True)
+        ds = ds.map(lambda b: tok(b["text"], truncation=True, max_length=FIXED_LENGTH), batched=True)
         return ds.remove_columns([c for c in ds.column_names if c not in ("input_ids", "attention_mask",
                                                                           "token_type_ids", "label")])
 
@@ -74,7 +74,7 @@ def fixed_padding(train, val, epochs, lr, seed, tok):
     model = cu.load_classifier("encoder", num_labels=2).to(device)
 
     def enc(ds):
-        t = tok(list(ds["sentence"]), padding="max_length", truncation=True, max_length=FIXED_LENGTH,
+        t = tok(list(ds["text"]), padding="max_length", truncation=True, max_length=FIXED_LENGTH,
                 return_tensors="pt")
         return TensorDataset(t["input_ids"], t["attention_mask"], torch.tensor(list(ds["label"])))
 
@@ -113,7 +113,7 @@ def main(argv=None):
     val = dsd["validation"]
     tok = cu.load_tokenizer("encoder")
     n_ex = len(train) * args.epochs
-    lengths = [len(x) for x in tok(list(train["sentence"]), truncation=True, max_length=FIXED_LENGTH)["input_ids"]]
+    lengths = [len(x) for x in tok(list(train["text"]), truncation=True, max_length=FIXED_LENGTH)["input_ids"]]
     print(f"{len(train):,} SST-2 training sentences x {args.epochs} epoch(s) = {n_ex:,} examples; mean length "
           f"{np.mean(lengths):.1f} tokens; device {env.device}, {torch.get_num_threads()} thread(s)")
     rows = []

@@ -5,6 +5,8 @@ One module per job: ``profiles`` (run sizes), ``data`` (datasets), ``models`` (c
 ``exercises`` + ``checks`` (auto-checked exercises).
 """
 from . import checks, evaluation, exercises, plots, results  # noqa: F401  (cu.plots.confusion_matrix_plot, ...)
+from course_data import card  # noqa: F401  (cu.card("sst2"): the dataset card, as markdown)
+
 from .data import (
     DatasetUnavailableError,
     DatasetVerificationError,
@@ -30,7 +32,7 @@ from .training import FineTuneResult, fine_tune
 __version__ = "0.1.0"
 
 __all__ = [
-    "PROFILES", "Checkpoint", "FineTuneResult", "fine_tune", "CourseEnv", "DatasetUnavailableError", "DatasetVerificationError",
+    "PROFILES", "Checkpoint", "card", "FineTuneResult", "fine_tune", "CourseEnv", "DatasetUnavailableError", "DatasetVerificationError",
     "ModelUnavailableError", "Profile", "as_dataset", "classification_metrics", "count_parameters",
     "get_device", "get_profile", "leaderboard", "load_classifier", "load_course_dataset", "load_encoder",
     "load_results", "load_tokenizer", "mean_std", "record_result", "resolve_checkpoint", "set_seed",

@@ -1,10 +1,11 @@
 """Loading the course datasets (with the profile's subsampling) and checking data a learner brings.
 
->>> dsd = load_course_dataset("sst2")          # DatasetDict, hub schema, label = ClassLabel
+>>> dsd = load_course_dataset("sst2")          # DatasetDict: columns text, label (ClassLabel)
 >>> train = as_dataset(my_dataframe, "text", "label")   # validate your own data
 """
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 from course_data import (  # re-exported: learners import everything from course_utils
@@ -29,20 +30,49 @@ __all__ = [
 _LAST_REPORTS: dict[str, str] = {}
 
 
+def _check_subsample_args(ds: Any, n: Any, label_column: Any, seed: Any) -> None:
+    """Types and ranges of ``stratified_subsample``'s arguments, each error naming the argument and the fix."""
+    from datasets import Dataset
+
+    if not isinstance(ds, Dataset):
+        fix = "pick a split first, e.g. dsd['train']" if hasattr(ds, "keys") and hasattr(ds, "column_names") \
+            else "convert it first with as_dataset(df, text_column, label_column)"
+        raise TypeError(f"ds must be a datasets.Dataset, got {type(ds).__name__}; {fix}")
+    if n is not None and (isinstance(n, bool) or not isinstance(n, numbers.Integral)):
+        raise TypeError(f"n must be a whole number of rows (int) or None for all rows, got {type(n).__name__} {n!r}")
+    if n is not None and n <= 0:
+        raise ValueError(f"n must be a positive number of rows (or None for all rows), got {n}")
+    if not isinstance(label_column, str) or label_column not in ds.column_names:
+        raise ValueError(f"label_column={label_column!r} is not a column of ds; the columns are {ds.column_names}")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed must be an integer (e.g. 0), got {type(seed).__name__} {seed!r}")
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be in 0..2**32-1, got {seed}")
+
+
 def stratified_subsample(ds, n: int | None, label_column: str = "label", seed: int = 0):
     """Return ``n`` rows of ``ds`` keeping the class proportions (seeded). ``None`` or ``n >= len`` -> ``ds``.
 
     Every class keeps at least one row when ``n`` allows it (``datasets`` stratified split).
     """
+    _check_subsample_args(ds, n, label_column, seed)
     if n is None or n >= len(ds):
         return ds
-    if n <= 0:
-        raise ValueError(f"n must be a positive number of rows, got {n}")
     from datasets import ClassLabel
 
     if not isinstance(ds.features.get(label_column), ClassLabel):
-        names = sorted(set(ds[label_column]))
-        ds = ds.cast_column(label_column, ClassLabel(names=[str(x) for x in names]))
+        values = ds[label_column]
+        if any(v is None or v != v for v in values):  # None or NaN
+            raise ValueError(f"ds: the label column {label_column!r} has missing values (None/NaN); drop those rows "
+                             "first, e.g. ds.filter(lambda r: r[label_column] is not None)")
+        names = sorted({str(x) for x in values})
+        ds = ds.cast_column(label_column, ClassLabel(names=names))
+    n_classes = len(set(ds[label_column]))
+    if n < n_classes:
+        raise ValueError(f"n={n} is smaller than the number of classes ({n_classes}): a stratified subsample keeps "
+                         f"at least one row per class. Fix: use n >= {n_classes}, or None for all rows")
+    if len(ds) - n < n_classes:  # too few rows left out to stratify them: leave out a seeded random handful
+        return ds.train_test_split(test_size=len(ds) - n, seed=seed)["train"]
     split = ds.train_test_split(train_size=n, stratify_by_column=label_column, seed=seed)
     return split["train"]
 
@@ -56,17 +86,20 @@ def load_course_dataset(
 ):
     """Load course dataset ``name`` (``sst2``, ``imdb``, ``trec``) as a ``datasets.DatasetDict``.
 
+    Every dataset, from every source (offline mirror, local cache, hub), has the same course schema: columns
+    ``text`` and ``label`` (a ``ClassLabel``: ``dsd["train"].features["label"].names``) and the splits in
+    ``data/registry.json``.
+
     Train is cut to ``profile.train_size(name)`` rows and every other split to ``profile.eval_size(name)`` rows,
     stratified by label and seeded, unless ``subsample=False`` (full splits). Prints where the data came from.
     """
     prof = get_profile(profile) if not isinstance(profile, Profile) else profile
     dsd, report = load_raw(name)
     _LAST_REPORTS[name] = str(report)
-    label = dataset_info(name)["label_column"]
     if subsample:
         for split in list(dsd):
             n = prof.train_size(name) if split == "train" else prof.eval_size(name)
-            dsd[split] = stratified_subsample(dsd[split], n, label, seed)
+            dsd[split] = stratified_subsample(dsd[split], n, "label", seed)
     if verbose:
         sizes = ", ".join(f"{s} {len(d):,}" for s, d in dsd.items())
         cut = f"subsampled for profile {prof.name!r}" if subsample else "full splits"
@@ -77,6 +110,15 @@ def load_course_dataset(
 def data_sources() -> dict[str, str]:
     """Where each dataset loaded in this session came from (for the setup printout)."""
     return dict(_LAST_REPORTS)
+
+
+def _as_dataset_fix(data: Any) -> str:
+    """How to turn what a learner passed to ``as_dataset`` into a DataFrame or Dataset."""
+    if hasattr(data, "keys") and hasattr(data, "column_names"):
+        return "a DatasetDict holds several splits: pick one, e.g. data['train']"
+    if isinstance(data, dict):
+        return "wrap a dict of columns: pd.DataFrame(data)"
+    return "build one first, e.g. pd.DataFrame({'text': texts, 'label': labels})"
 
 
 def as_dataset(data: Any, text_column: str = "text", label_column: str = "label", name: str = "data"):
@@ -93,24 +135,35 @@ def as_dataset(data: Any, text_column: str = "text", label_column: str = "label"
     elif isinstance(data, Dataset):
         columns = data.column_names
     else:
-        raise ValueError(f"{name}: expected a datasets.Dataset or a pandas DataFrame, got {type(data).__name__}")
+        raise ValueError(f"{name}: expected a datasets.Dataset or a pandas DataFrame, got {type(data).__name__}; "
+                         + _as_dataset_fix(data))
     for role, col in (("text_column", text_column), ("label_column", label_column)):
-        if col not in columns:
+        if not isinstance(col, str) or col not in columns:
             raise ValueError(f"{name}: {role}={col!r} is not a column; the columns are {columns}")
+    if text_column == label_column:
+        raise ValueError(f"{name}: text_column and label_column are both {text_column!r}; pass the two different "
+                         f"columns, e.g. as_dataset(data, 'text', 'label') (the columns are {columns})")
     if len(data) == 0:
         raise ValueError(f"{name}: the dataset is empty")
     texts = list(data[text_column])
     empty = [i for i, t in enumerate(texts) if not isinstance(t, str) or not t.strip()]
     if empty:
         raise ValueError(
-            f"{name}: {len(empty)} row(s) have an empty or non-string {text_column!r} (first at row {empty[0]}); "
-            "drop or fill them first"
+            f"{name}: {len(empty)} row(s) have an empty or non-string {text_column!r} (first at row {empty[0]}: "
+            f"{texts[empty[0]]!r}); drop or fill them first, e.g. df = df.dropna(subset=[{text_column!r}])"
         )
     labels = list(data[label_column])
-    if not all(isinstance(x, int) or (hasattr(x, "is_integer") and float(x).is_integer()) for x in labels):
+    missing = [i for i, x in enumerate(labels) if x is None or (isinstance(x, float) and x != x)]
+    if missing:
         raise ValueError(
-            f"{name}: labels in {label_column!r} must be integers 0..K-1; map strings first, e.g. "
-            "df[col] = df[col].astype('category').cat.codes"
+            f"{name}: {len(missing)} row(s) have no label in {label_column!r} (None/NaN, first at row {missing[0]}); "
+            f"drop them first, e.g. df = df.dropna(subset=[{label_column!r}])"
+        )
+    bad = [x for x in labels if not (isinstance(x, int) or (hasattr(x, "is_integer") and float(x).is_integer()))]
+    if bad:
+        raise ValueError(
+            f"{name}: labels in {label_column!r} must be integers 0..K-1, got {bad[0]!r}; map names to ids first, "
+            "e.g. df[col] = df[col].astype('category').cat.codes"
         )
     values = sorted({int(x) for x in labels})
     k = values[-1] + 1
@@ -128,14 +181,6 @@ def as_dataset(data: Any, text_column: str = "text", label_column: str = "label"
 def label_names(name: str) -> list[str]:
     """Label names of a course dataset, in label-id order."""
     return list(dataset_info(name)["label_names"])
-
-
-def text_column(name: str) -> str:
-    return dataset_info(name)["text_column"]
-
-
-def label_column(name: str) -> str:
-    return dataset_info(name)["label_column"]
 
 
 def known_datasets() -> list[str]:

@@ -34,10 +34,12 @@ def fake_registry(tmp_path, monkeypatch):
         splits[split] = {"rows": n, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
     reg = {
         "toy": {
-            "hub_id": "course-tests/toy-does-not-exist", "config": None, "revision": "main",
-            "text_column": "text", "label_column": "label", "label_names": ["a", "b", "c"],
-            "eval_split": "test", "card": "cards/sst2.md",
-            "mirror": {"folder": "toy", "splits": splits}, "hub_rows": {"train": 60, "test": 30},
+            "label_names": ["a", "b", "c"], "eval_split": "test", "card": "cards/sst2.md",
+            "splits": {"train": 60, "test": 30},
+            "hub": {"id": "course-tests/toy-does-not-exist", "config": None, "revision": "main",
+                    "text_column": "text", "label_column": "label", "label_names": None, "other_splits": []},
+            "mirror": {"folder": "toy", "text_column": "text", "label_column": "label",
+                       "sha256": {split: v["sha256"] for split, v in splits.items()}},
         }
     }
     original = course_data.registry

@@ -27,7 +27,7 @@ def sst2_small():
     dsd = cu.load_course_dataset("sst2", profile="smoke", verbose=False)
     train = cu.stratified_subsample(dsd["train"], 64, "label", seed=0)
     evals = cu.stratified_subsample(dsd["validation"], 32, "label", seed=0)
-    return dsd["train"]["sentence"], train, evals
+    return dsd["train"]["text"], train, evals
 
 
 EXPECTED_MODEL = {"wordpiece": "WordPiece", "bytelevel_bpe": "BPE", "unigram": "Unigram"}
@@ -52,7 +52,7 @@ def test_tiny_checkpoint_load_finetune_measure(key, sst2_small, tmp_path):
     assert enc["input_ids"][0] == tok.cls_token_id and enc["input_ids"][-1] == tok.sep_token_id
     assert tok.unk_token_id not in enc["input_ids"][1:-1]  # the tokenizer was trained on this kind of text
 
-    res = fine_tune(str(path), train, evals, "sentence", "label", epochs=1, batch_size=16, learning_rate=1e-3,
+    res = fine_tune(str(path), train, evals, epochs=1, batch_size=16, learning_rate=1e-3,
                     max_length=32, seed=0, progress=False)
     assert 0.0 <= res.metrics["accuracy"] <= 1.0 and res.metrics["n"] == len(evals)
     assert type(res.model).__name__.endswith("ForSequenceClassification")

@@ -7,18 +7,19 @@ import course_utils as cu
 from course_utils.data import as_dataset, stratified_subsample
 
 
-def test_mirror_loads_real_sst2_in_hub_schema(real_mirror):
+def test_mirror_loads_real_sst2_in_course_schema(real_mirror):
     dsd = cu.load_course_dataset("sst2", profile="gpu")  # gpu profile = full splits
     assert {k: len(v) for k, v in dsd.items()} == {"train": 6920, "validation": 872, "test": 1821}
-    assert dsd["train"].column_names == ["idx", "sentence", "label"]
+    assert dsd["train"].column_names == ["text", "label"]
     assert dsd["train"].features["label"] == ClassLabel(names=["negative", "positive"])
 
 
-@pytest.mark.parametrize("name,label,n_classes", [("imdb", "label", 2), ("trec", "coarse_label", 6)])
-def test_mirror_other_datasets(real_mirror, name, label, n_classes):
+@pytest.mark.parametrize("name,n_classes", [("imdb", 2), ("trec", 6)])
+def test_mirror_other_datasets(real_mirror, name, n_classes):
     dsd, report = course_data.load_raw(name)
     assert report.source == "mirror" and "sha256" in report.verified
-    assert dsd["train"].features[label].num_classes == n_classes
+    assert dsd["train"].column_names == ["text", "label"]
+    assert dsd["train"].features["label"].num_classes == n_classes
     assert "/" not in report.detail.replace("$COURSE_DATA_DIR", "")  # no machine paths in what we print
 
 
@@ -46,6 +47,12 @@ def test_fake_mirror_verifies_and_casts(fake_registry):
     dsd, report = course_data.load_raw("toy")
     assert report.verified == ["sha256", "row counts"]
     assert dsd["train"].features["label"].names == ["a", "b", "c"]
+
+
+def test_mirror_missing_one_split_names_the_file(fake_registry):
+    (fake_registry / "toy" / "test.parquet").unlink()
+    with pytest.raises(course_data.DatasetUnavailableError, match=r"not toy/test\.parquet.*train\.parquet"):
+        course_data.load_raw("toy")
 
 
 def test_damaged_mirror_file_is_detected(fake_registry):
