@@ -132,6 +132,9 @@ def pad_batch(
     ``lengths`` ``(batch,)`` int64 with the number of real tokens. Sequences longer than ``max_length`` are cut.
     Empty sequences are not allowed (``pack_padded_sequence`` rejects length 0): encode at least ``<unk>``.
     """
+    if isinstance(sequences, str) or any(isinstance(s, str) for s in sequences):
+        raise TypeError("sequences must be lists of token ids, not strings: encode them first, e.g. "
+                        "vocab.encode(simple_tokenize(text))")
     if len(sequences) == 0:
         raise ValueError("sequences is empty: a batch needs at least one sequence")
     if max_length is not None and max_length < 1:
@@ -164,6 +167,7 @@ def make_collate(pad_id: int = 0, max_length: int | None = None, ids_key: str = 
 
 def lengths_to_mask(lengths: torch.Tensor, max_len: int | None = None) -> torch.Tensor:
     """``(batch,)`` lengths -> ``(batch, max_len)`` bool mask, True on real tokens."""
+    lengths = torch.as_tensor(lengths)
     if lengths.dim() != 1:
         raise ValueError(f"lengths must have shape (batch,), got {tuple(lengths.shape)}")
     max_len = int(lengths.max()) if max_len is None else max_len
@@ -173,6 +177,7 @@ def lengths_to_mask(lengths: torch.Tensor, max_len: int | None = None) -> torch.
 def masked_mean(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Mean over real positions: ``hidden`` ``(batch, seq_len, dim)``, ``mask`` ``(batch, seq_len)`` (1/True = real)
     -> ``(batch, dim)``. Rows with no real token give zeros."""
+    hidden, mask = torch.as_tensor(hidden), torch.as_tensor(mask)
     if hidden.dim() != 3 or mask.shape != hidden.shape[:2]:
         raise ValueError(f"expected hidden (batch, seq_len, dim) and mask (batch, seq_len), got "
                          f"{tuple(hidden.shape)} and {tuple(mask.shape)}")

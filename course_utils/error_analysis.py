@@ -55,6 +55,8 @@ PROBES: list[tuple[str, int, str]] = [
 def _check_texts(texts) -> list[str]:
     if isinstance(texts, str):
         raise ValueError("texts must be a list of strings, got a single string (wrap it in a list)")
+    if not hasattr(texts, "__iter__"):
+        raise TypeError(f"texts must be a list of strings, got {type(texts).__name__}")
     texts = list(texts)
     bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
     if bad:

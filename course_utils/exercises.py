@@ -14,10 +14,18 @@ Writing a check::
 
 ``require`` stops the check with a helpful message; the returned string is printed on success.
 Solutions are executed in CI with ``assert check_...(solution)``.
+
+Two kinds of failure are kept apart: a wrong ANSWER prints "not yet" and a hint (the check returns a falsy
+``CheckResult``), while a MISUSED check (a missing or wrong-typed argument other than the answer, an unknown
+keyword) raises ``CheckUsageError`` (a ``TypeError``) saying how to call it. Checks use ``require_usage`` for
+their other arguments and ``as_number`` / ``as_tensor`` / ``as_index_list`` to read what the answer returned.
 """
 from __future__ import annotations
 
 import functools
+import inspect
+import math
+import numbers
 from typing import Any, Callable
 
 
@@ -33,6 +41,66 @@ def require(condition: bool, message: str, hint: str = "") -> None:
     """Fail the current check with ``message`` (and an optional ``hint``) unless ``condition`` holds."""
     if not condition:
         raise CheckFailed(message, hint)
+
+
+class CheckUsageError(TypeError):
+    """A check was called the wrong way (not the learner's answer's fault); the message says how to call it."""
+
+
+def require_usage(condition: bool, message: str) -> None:
+    """Raise ``CheckUsageError(message)`` unless ``condition`` holds (for a check's non-answer arguments)."""
+    if not condition:
+        raise CheckUsageError(message)
+
+
+def as_number(got: Any, what: str) -> float:
+    """``got`` (what the learner's function returned) as a finite float, or a failed check saying what it was."""
+    if hasattr(got, "item") and getattr(got, "shape", None) in ((), (1,)):
+        got = got.item()  # numpy / torch scalars
+    require(isinstance(got, numbers.Real) and not isinstance(got, bool),
+            f"{what} returned {type(got).__name__} {str(got)[:60]}, expected a number", hint="return a float, not a "
+            "string, list or None (did you forget `return`?)")
+    require(math.isfinite(float(got)), f"{what} returned {got!r}, expected a finite number")
+    return float(got)
+
+
+def as_index_list(got: Any, what: str) -> list[int]:
+    """``got`` as a list of ints (a list, tuple, range or 1-D array of integers), or a failed check."""
+    import numpy as np
+
+    require(isinstance(got, (list, tuple, range, np.ndarray)) or type(got).__name__ == "Tensor",
+            f"{what} returned {type(got).__name__}, expected a list of integer indices",
+            hint="return a list such as [2, 0, 4] (did you forget `return`?)")
+    items = list(np.asarray(got).ravel()) if not isinstance(got, (list, tuple, range)) else list(got)
+    bad = [x for x in items if isinstance(x, (bool, np.bool_)) or not isinstance(x, (numbers.Integral, np.integer))]
+    if bad:
+        require(False, f"{what} returned {str(items)[:80]}: every entry must be an integer index, not "
+                       f"{type(bad[0]).__name__}", hint="return positions (ints), not the items themselves")
+    return [int(x) for x in items]
+
+
+def as_tensor(got: Any, what: str, shape: tuple[int, ...] | None = None, like: Any = None):
+    """``got`` as a CPU torch tensor (numpy arrays are converted), optionally of ``shape``; floating tensors are
+    cast to ``like``'s dtype so comparisons with the reference work. A failed check says what ``got`` was."""
+    import numpy as np
+    import torch
+
+    if isinstance(got, np.ndarray) and got.dtype.kind in "biuf":
+        got = torch.from_numpy(np.ascontiguousarray(got))
+    require(isinstance(got, torch.Tensor), f"{what} should be a torch.Tensor, got {type(got).__name__}",
+            hint="build it with torch operations, or wrap it: torch.tensor(...) (did you forget `return`?)")
+    got = got.detach().cpu()
+    if shape is not None:
+        require(tuple(got.shape) == tuple(shape), f"{what} should have shape {tuple(shape)}, got {tuple(got.shape)}")
+    if like is not None and like.is_floating_point() and got.dtype != like.dtype:
+        got = got.to(like.dtype)
+    return got
+
+
+def _usage(fn: Callable[..., Any]) -> str:
+    params = [p.name if p.default is inspect.Parameter.empty else f"{p.name}=..."
+              for p in inspect.signature(fn).parameters.values()]
+    return f"{fn.__name__}({', '.join(params)})"
 
 
 class CheckResult:
@@ -64,11 +132,17 @@ def exercise(number: str, title: str) -> Callable[[Callable[..., Any]], Callable
         @functools.wraps(fn)
         def check(answer: Any = None, *args: Any, **kwargs: Any) -> CheckResult:
             label = f"Exercise {number} ({title})"
+            try:
+                inspect.signature(fn).bind(answer, *args, **kwargs)
+            except TypeError as exc:
+                raise CheckUsageError(f"{fn.__name__}: {exc}. Call it as {_usage(fn)}") from None
             if answer is None or answer is Ellipsis:
                 print(f"[ ] {label}: not attempted yet - replace None with your answer and run the cell again.")
                 return CheckResult(False)
             try:
                 detail = fn(answer, *args, **kwargs)
+            except CheckUsageError:
+                raise
             except CheckFailed as exc:
                 print(f"[x] {label}: not yet - {exc.message}" + (f"\n    hint: {exc.hint}" if exc.hint else ""))
                 return CheckResult(False)

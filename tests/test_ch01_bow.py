@@ -98,7 +98,6 @@ def test_fit_bow_baseline_and_best_pipeline():
     (lambda: bow.best_bow_pipeline("trec2"), "dataset"),
     (lambda: bow.best_bow_pipeline("sst2", kernel="rbf"), "override"),
     (lambda: bow.best_bow_pipeline("sst2", model="tree"), "model"),
-    (lambda: bow.fit_bow_baseline("a text", [1]), "texts"),
     (lambda: bow.fit_bow_baseline(TEXTS, LABELS[:3]), "same length"),
     (lambda: bow.ngram_weights("not a pipeline"), "pipeline"),
     (lambda: bow.ngram_weights(make_pipeline(CountVectorizer(), MultinomialNB()).fit(TEXTS, np.arange(10) % 3)), "binary"),
@@ -140,7 +139,11 @@ def test_check_misclassified_negations():
     assert not ch01.check_misclassified_negations([0, 1, 4], **kw)  # 4 is predicted right
     assert not ch01.check_misclassified_negations([0, 0, 1], **kw)  # not distinct
     assert not ch01.check_misclassified_negations([0, 1, 99], **kw)
-    assert not ch01.check_misclassified_negations([0, 1, 2])  # data missing
+    with pytest.raises(TypeError, match="texts, y_true and y_pred are required"):  # misuse, not a wrong answer
+        ch01.check_misclassified_negations([0, 1, 2])
+    with pytest.raises(TypeError, match="same length"):
+        ch01.check_misclassified_negations([0, 1, 2], texts=texts, y_true=y_true[:3], y_pred=y_pred)
+    assert not ch01.check_misclassified_negations(["a", "b", "c"], **kw)  # not indices: a wrong answer
 
 
 def test_check_mark_negation():
@@ -158,3 +161,22 @@ def test_check_mark_negation():
     assert ch01.check_mark_negation(right)
     assert not ch01.check_mark_negation(no_scope_end)
     assert not ch01.check_mark_negation(lambda t: t)
+
+
+def test_fit_bow_baseline_rejects_a_single_string():
+    with pytest.raises(TypeError, match="texts must be a list of strings.*wrap it in a list"):
+        bow.fit_bow_baseline("a text", [1])
+
+
+def test_nbsvm_fits_imdb_size_sparse_data_quickly():
+    import time
+
+    rng = np.random.default_rng(0)
+    n, f, per = 25_000, 200_000, 200
+    rows, cols = np.repeat(np.arange(n), per), rng.integers(0, f, n * per)
+    X = sp.csr_matrix((rng.integers(1, 4, n * per), (rows, cols)), shape=(n, f))
+    y = rng.integers(0, 2, n)
+    start = time.perf_counter()
+    clf = bow.NBSVMClassifier(C=0.01).fit(X, y)
+    assert clf.predict(X[:10]).shape == (10,)
+    assert time.perf_counter() - start < 60

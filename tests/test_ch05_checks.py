@@ -56,4 +56,5 @@ def test_n_chunks(tokenizer):
     assert ch05.check_n_chunks(right, tokenizer=tokenizer)
     assert not ch05.check_n_chunks(lambda n, L, o: math.ceil(n / (L - 2)), tokenizer=tokenizer)  # ignores overlap
     assert not ch05.check_n_chunks(lambda n, L, o: 1 + max(0, math.ceil((n - L) / (L - o))), tokenizer=tokenizer)
-    assert not ch05.check_n_chunks(right)  # no tokenizer given
+    with pytest.raises(TypeError, match="tokenizer is missing"):  # misuse of the check, not a wrong answer
+        ch05.check_n_chunks(right)

@@ -48,3 +48,58 @@ def test_published_rows_are_marked(store):
 def test_empty_store(store):
     assert cu.leaderboard().empty
     assert list(cu.load_results().columns) == COLUMNS
+
+
+def test_numpy_and_torch_scalars_are_accepted(store):
+    import numpy as np
+
+    row = cu.record_result("01", "x", "m", "sst2", "validation", "accuracy", np.float32(0.9), n_train=np.int64(10))
+    assert row["value"] == "0.9" and row["n_train"] == "10"
+
+
+@pytest.mark.parametrize("content", ["name,score\nalice,3\n", "my notes about the course\n", "\x00\xff binary"])
+def test_foreign_file_is_never_overwritten(store, content):
+    store.write_text(content, encoding="latin-1")
+    with pytest.raises(cu.results.ResultsFileError, match="not .*COURSE_RESULTS"):
+        cu.record_result("01", "x", "m", "sst2", "validation", "accuracy", 0.9)
+    assert store.read_text(encoding="latin-1") == content
+    with pytest.raises(cu.results.ResultsFileError):
+        cu.leaderboard()
+    assert sorted(p.name for p in store.parent.iterdir()) == ["results.csv"]  # no lock or temporary file left
+
+
+def test_empty_file_is_a_fresh_store(store):
+    store.write_text("")
+    cu.record_result("01", "x", "m", "sst2", "validation", "accuracy", 0.9)
+    assert len(cu.load_results()) == 1
+
+
+def test_failed_write_leaves_the_store_and_no_debris(store, monkeypatch):
+    import os
+
+    cu.record_result("01", "x", "m", "sst2", "validation", "accuracy", 0.9)
+    before = store.read_text()
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        cu.record_result("01", "y", "m", "sst2", "validation", "accuracy", 0.8)
+    assert store.read_text() == before
+    assert sorted(p.name for p in store.parent.iterdir()) == ["results.csv"]
+
+
+def test_lock_file_is_removed_after_a_write(store):
+    cu.record_result("01", "x", "m", "sst2", "validation", "accuracy", 0.9)
+    assert sorted(p.name for p in store.parent.iterdir()) == ["results.csv"]
+
+
+def test_leaderboard_filters(store):
+    from course_utils.profiles import PROFILES
+
+    cu.record_result("01", "x", "m", "sst2", "validation", "accuracy", 0.9, profile="smoke")
+    assert len(cu.leaderboard(profile=PROFILES["smoke"])) == 1  # a Profile works like its name
+    assert cu.leaderboard(dataset="imdb").empty  # a course dataset with no result yet: empty, not an error
+    with pytest.raises(ValueError, match="no result has dataset='sst-2'"):
+        cu.leaderboard(dataset="sst-2")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..exercises import exercise, require
+from ..exercises import as_tensor, exercise, require
 
 
 def _toy_keyed_vectors():
@@ -30,6 +30,8 @@ def check_analogy(answer) -> str:
     for a, b, c in cases:
         expected = kv.most_similar(positive=[b, c], negative=[a], topn=1)[0][0]
         got = answer(kv, a, b, c)
+        require(isinstance(got, str), f"analogy(kv, {a!r}, {b!r}, {c!r}) returned {type(got).__name__}, expected a word",
+                hint="return only the word (a str), e.g. the first item of a ranked list, not (word, score) pairs")
         require(got not in (a, b, c), f"analogy(kv, {a!r}, {b!r}, {c!r}) returned an input word {got!r}",
                 hint="the nearest vector to b - a + c is very often b or c itself: skip the three input words")
         require(got == expected, f"analogy(kv, {a!r}, {b!r}, {c!r}) gave {got!r}, expected {expected!r}",
@@ -46,8 +48,7 @@ def check_masked_mean(answer) -> str:
     hidden = torch.randn(3, 5, 4, generator=g)
     mask = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 0, 0, 0], [1, 0, 0, 0, 0]])
     expected = torch.stack([hidden[i, : int(mask[i].sum())].mean(0) for i in range(3)])
-    got = answer(hidden, mask)
-    require(isinstance(got, torch.Tensor), f"expected a torch.Tensor, got {type(got).__name__}")
+    got = as_tensor(answer(hidden, mask), "mean_pool(hidden, mask)", like=hidden)
     require(tuple(got.shape) == (3, 4), f"expected shape (3, 4), got {tuple(got.shape)}", hint="average over dim=1")
     require(not torch.allclose(got, hidden.mean(1), atol=1e-5) or torch.allclose(expected, hidden.mean(1)),
             "you averaged over the padding too", hint="multiply by the mask, sum, and divide by the mask's sum")
@@ -66,9 +67,7 @@ def check_last_real_step(answer) -> str:
     outputs = torch.randn(4, 6, 3, generator=g)
     lengths = torch.tensor([6, 2, 4, 1])
     expected = outputs[torch.arange(4), lengths - 1]
-    got = answer(outputs, lengths)
-    require(isinstance(got, torch.Tensor), f"expected a torch.Tensor, got {type(got).__name__}")
-    require(tuple(got.shape) == (4, 3), f"expected shape (4, 3), got {tuple(got.shape)}")
+    got = as_tensor(answer(outputs, lengths), "last_step(outputs, lengths)", shape=(4, 3), like=outputs)
     require(not torch.allclose(got, outputs[:, -1]), "you took the last position, which is padding for short rows",
             hint="index position lengths - 1 of each row")
     require(not torch.allclose(got, outputs[torch.arange(4), lengths.clamp(max=5)]),

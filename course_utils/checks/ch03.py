@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..exercises import exercise, require
+from ..exercises import as_tensor, exercise, require
 
 
 @exercise("3.1", "the additive padding mask")
@@ -16,8 +16,8 @@ def check_additive_mask(answer) -> str:
     gen = torch.Generator().manual_seed(0)
     attention_mask = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 0, 0, 0]])
     scores = torch.randn(3, 2, 5, 5, generator=gen) * 3  # (batch, heads, seq, seq)
-    mask = answer(attention_mask.clone())
-    require(isinstance(mask, torch.Tensor), f"expected a torch tensor, got {type(mask).__name__}")
+    mask = as_tensor(answer(attention_mask.clone()), "make_mask(attention_mask)")
+    mask = mask.to(scores.dtype)
     try:
         weights = (scores + mask).softmax(-1)
     except RuntimeError:
@@ -60,7 +60,8 @@ def check_param_count(answer) -> str:
     }
     for name, cfg in configs.items():
         got, ref = answer(cfg), _reference_params(cfg)
-        require(isinstance(got, (int, np.integer)), f"expected an integer, got {type(got).__name__}")
+        require(isinstance(got, (int, np.integer)) and not isinstance(got, bool),
+                f"count({name}) returned {type(got).__name__}, expected an integer", hint="return int(total)")
         diff = int(got) - ref
         if diff == -(cfg.hidden_size ** 2 + cfg.hidden_size):
             require(False, f"{name}: {got:,} is exactly the pooler short", hint="add the pooler: H*H + H")
@@ -79,8 +80,7 @@ def check_causal_mask(answer) -> str:
 
     require(callable(answer), "expected a function causal(seq_len)")
     for n in (1, 4, 7):
-        got = answer(n)
-        require(isinstance(got, torch.Tensor), f"expected a torch tensor, got {type(got).__name__}")
+        got = as_tensor(answer(n), f"causal({n})")
         require(tuple(got.shape) == (n, n), f"causal({n}) has shape {tuple(got.shape)}, expected ({n}, {n})")
         got = got.bool()
         ref = torch.tril(torch.ones(n, n, dtype=torch.bool))

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..exercises import exercise, require
+import numbers
+
+from ..exercises import as_number, exercise, require, require_usage
 
 
 def _reference_waste(lengths, batch_size: int) -> float:
@@ -19,17 +21,18 @@ def _reference_waste(lengths, batch_size: int) -> float:
 def check_padding_waste(answer) -> str:
     """``answer``: a function ``padding_waste(lengths, batch_size) -> float``."""
     require(callable(answer), "expected a function padding_waste(lengths, batch_size)")
-    require(abs(float(answer([5, 5, 5, 5], 2))) < 1e-9, "equal lengths need no padding: expected 0.0")
-    got = float(answer([2, 4], 2))
+    what = "padding_waste(lengths, batch_size)"
+    require(abs(as_number(answer([5, 5, 5, 5], 2), what)) < 1e-9, "equal lengths need no padding: expected 0.0")
+    got = as_number(answer([2, 4], 2), what)
     require(abs(got - 0.25) < 1e-9, f"[2, 4] in one batch: 8 positions, 2 of them padding -> 0.25; got {got:.4f}",
             hint="divide the padding by ALL positions computed (real + padding), not by the real tokens")
-    got = float(answer([2, 4, 3], 2))
+    got = as_number(answer([2, 4, 3], 2), what)
     require(abs(got - 2 / 11) < 1e-9, f"[2, 4, 3] with batch_size 2: expected {2 / 11:.4f}, got {got:.4f}",
             hint="the last batch may be smaller than batch_size, and is padded to its own longest row")
     rng = np.random.default_rng(0)
     for bs in (1, 3, 8):
         lengths = rng.integers(3, 60, size=37).tolist()
-        ref, got = _reference_waste(lengths, bs), float(answer(list(lengths), bs))
+        ref, got = _reference_waste(lengths, bs), as_number(answer(list(lengths), bs), what)
         require(abs(got - ref) < 1e-9, f"batch_size {bs}: expected {ref:.4f}, got {got:.4f}")
     return "sorting rows by length before batching is what makes this number small."
 
@@ -46,7 +49,7 @@ def check_warmup_lr(answer) -> str:
         sched = get_linear_schedule_with_warmup(opt, warmup, total)
         for step in range(total + 1):
             ref = opt.param_groups[0]["lr"]
-            got = float(answer(step, total, warmup, base))
+            got = as_number(answer(step, total, warmup, base), "lr_at(step, total_steps, warmup_steps, base_lr)")
             require(abs(got - ref) <= 1e-12 + 1e-9 * base,
                     f"step {step} of {total} (warmup {warmup}, base {base:g}): expected {ref:.4g}, got {got:.4g}",
                     hint="warmup: base*step/warmup; after: base*(total-step)/(total-warmup)")
@@ -60,6 +63,9 @@ def check_param_groups(answer, lr: float = 1e-4) -> str:
     """``answer``: a function ``f(model, lr)`` returning optimizer param groups (head at ``lr``, the rest ``lr/10``)."""
     from torch import nn
 
+    require_usage(isinstance(lr, numbers.Real) and not isinstance(lr, bool) and 0 < lr < 1,
+                  f"lr must be a learning rate between 0 and 1 (e.g. 1e-4), got {lr!r}; "
+                  "call it as check_param_groups(answer, lr=1e-4)")
     require(callable(answer), "expected a function param_groups(model, lr)")
 
     class Tiny(nn.Module):  # a stand-in with the same names as a Hugging Face classifier
@@ -73,6 +79,7 @@ def check_param_groups(answer, lr: float = 1e-4) -> str:
     groups = answer(model, lr)
     require(isinstance(groups, (list, tuple)) and all(isinstance(g, dict) and "params" in g for g in groups),
             "expected a list of dicts, each with a 'params' list (and an 'lr')")
+    groups = [{**g, "params": list(g["params"])} for g in groups]  # a generator can be read only once
     ids = [id(p) for g in groups for p in g["params"]]
     trainable = {id(p): n for n, p in model.named_parameters() if p.requires_grad}
     require(len(ids) == len(set(ids)), "a parameter appears in more than one group")

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from ..exercises import exercise, require
+from ..exercises import as_number, as_tensor, exercise, require, require_usage
 
 
 def _padded_batch(seed: int, lengths=(5, 2, 7, 1), dim: int = 4, extra: int = 2):
@@ -23,9 +23,7 @@ def check_last_step(answer) -> str:
     for seed in range(3):
         out, mask = _padded_batch(seed)
         ref = out[torch.arange(out.shape[0]), mask.sum(1) - 1]
-        got = answer(out, mask)
-        require(isinstance(got, torch.Tensor) and tuple(got.shape) == tuple(ref.shape),
-                f"expected a tensor of shape {tuple(ref.shape)}, got {getattr(got, 'shape', type(got).__name__)}")
+        got = as_tensor(answer(out, mask), "last_step(outputs, mask)", shape=tuple(ref.shape), like=ref)
         require(not torch.allclose(got, out[:, -1]) or torch.allclose(ref, out[:, -1]),
                 "that is output[:, -1, :]: on padded rows it reads a padding position",
                 hint="the last real token of row i is at index mask[i].sum() - 1")
@@ -48,9 +46,7 @@ def check_bilstm_features(answer) -> str:
             out, (h_n, _) = lstm(packed)
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
         ref = torch.cat([h_n[0], h_n[1]], dim=-1)
-        got = answer(out, mask)
-        require(isinstance(got, torch.Tensor) and tuple(got.shape) == tuple(ref.shape),
-                f"expected a tensor of shape {tuple(ref.shape)}, got {getattr(got, 'shape', type(got).__name__)}")
+        got = as_tensor(answer(out, mask), "bilstm_features(out, mask)", shape=tuple(ref.shape), like=ref)
         require(torch.allclose(got[:, :3], ref[:, :3], atol=1e-6), "the forward half is not h_n[0]",
                 hint="the forward direction ends at each row's LAST REAL step (out[..., :hidden])")
         require(torch.allclose(got[:, 3:], ref[:, 3:], atol=1e-6), "the backward half is not h_n[1]",
@@ -62,15 +58,19 @@ def check_bilstm_features(answer) -> str:
 def check_n_chunks(answer, tokenizer=None) -> str:
     """``answer``: ``n_chunks(n_tokens, chunk_len, overlap)``: how many windows the fast tokenizer makes of a text
     of ``n_tokens`` word pieces with ``max_length=chunk_len, stride=overlap, return_overflowing_tokens=True``."""
+    usage = "call it as check_n_chunks(n_chunks, tokenizer=tokenizer) with tokenizer = load_tokenizer('encoder')"
+    require_usage(tokenizer is not None, f"the tokenizer is missing; {usage}")
+    require_usage(callable(tokenizer) and getattr(tokenizer, "is_fast", False),
+                  f"tokenizer must be a fast Hugging Face tokenizer (its windowing is what is checked), got "
+                  f"{type(tokenizer).__name__}; {usage}")
     require(callable(answer), "expected a function n_chunks(n_tokens, chunk_len, overlap)")
-    require(tokenizer is not None, "pass the tokenizer: ch.check_n_chunks(n_chunks, tokenizer=tokenizer)")
     cases = [(10, 16, 4), (14, 16, 4), (15, 16, 4), (30, 16, 4), (100, 32, 8), (300, 128, 32), (1, 8, 2)]
     for n_tokens, chunk_len, overlap in cases:
         text = " ".join(["good"] * n_tokens)
         enc = tokenizer(text, truncation=True, max_length=chunk_len, stride=overlap, return_overflowing_tokens=True)
         expected = len(enc["input_ids"])
-        got = answer(n_tokens, chunk_len, overlap)
-        require(int(got) == expected,
+        got = as_number(answer(n_tokens, chunk_len, overlap), "n_chunks(n_tokens, chunk_len, overlap)")
+        require(got == expected,
                 f"n_chunks({n_tokens}, {chunk_len}, {overlap}) = {got}, the tokenizer makes {expected}",
                 hint="each window holds chunk_len - 2 word pieces ([CLS] and [SEP] take 2); "
                      "each new window starts (chunk_len - 2 - overlap) pieces after the previous one")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..exercises import exercise, require
+from ..exercises import as_index_list, as_number, exercise, require
 
 
 def albert_embedding_params(vocab_size: int = 30000, embedding_size: int = 128, hidden_size: int = 768) -> int:
@@ -18,7 +18,8 @@ def check_albert_embedding(answer) -> str:
     require(callable(answer), "expected a function f(vocab_size, embedding_size, hidden_size) -> int")
     bert_like = 30000 * 768
     got = answer(30000, 128, 768)
-    require(isinstance(got, (int, np.integer)), f"expected an integer, got {type(got).__name__}")
+    require(isinstance(got, (int, np.integer)) and not isinstance(got, bool),
+            f"f(30000, 128, 768) returned {type(got).__name__}, expected an integer", hint="return an int")
     require(got != bert_like, "that is BERT's unfactorised V x H table", hint="ALBERT stores V x E, then projects E -> H")
     require(got != 30000 * 128 + 128 * 768, "you forgot the bias of the E -> H projection (H numbers)")
     for v, e, h in ((30000, 128, 768), (30000, 128, 4096), (1000, 16, 32)):
@@ -42,7 +43,7 @@ def check_pareto(answer) -> str:
     better in one), sorted by latency."""
     require(callable(answer), "expected a function pareto(points) -> list of indices")
     toy = [(10.0, 0.90), (20.0, 0.85), (5.0, 0.80), (40.0, 0.95), (30.0, 0.95)]
-    got = [int(i) for i in answer(toy)]
+    got = as_index_list(answer(toy), "pareto(points)")
     require(set(got) == {0, 2, 4}, f"on {toy} you returned {got}; expected the indices [2, 0, 4]",
             hint="(20, 0.85) is beaten by (10, 0.90); (40, 0.95) is beaten by (30, 0.95): same accuracy, faster")
     require(got == [2, 0, 4], f"right points, wrong order: {got}", hint="sort the indices by latency")
@@ -50,7 +51,7 @@ def check_pareto(answer) -> str:
     for _ in range(20):
         pts = [(float(a), float(b)) for a, b in zip(rng.integers(1, 20, 12), rng.integers(50, 60, 12) / 60)]
         ref = pareto_reference(pts)
-        got = [int(i) for i in answer(pts)]
+        got = as_index_list(answer(pts), "pareto(points)")
         require(sorted(got) == sorted(ref), f"on random points you returned {sorted(got)}, expected {sorted(ref)}",
                 hint="ties: a point with the same latency and the same accuracy as another does not beat it")
     return "it matches course_utils.variants.pareto_front on the toy case and on 20 random sets (with ties)."
@@ -64,7 +65,7 @@ def check_disk_size(answer) -> str:
     bytes_per = {"fp32": 4, "fp16": 2, "int8": 1}
     for n in (1_000_000, 109_483_778):
         for dtype, b in bytes_per.items():
-            got = float(answer(n, dtype))
+            got = as_number(answer(n, dtype), f"disk_mb({n}, {dtype!r})")
             ref = n * b / 1e6
             require(abs(got - ref) <= 0.01 * ref, f"disk_mb({n:,}, {dtype!r}) = {got:.2f}, expected about {ref:.2f}",
                     hint="bytes per number: fp32 4, fp16 2, int8 1; 1 MB = 1e6 bytes")
