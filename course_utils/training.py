@@ -11,8 +11,13 @@ What it does (chapter 04 writes the same loop by hand first):
 - AdamW (no weight decay on biases and LayerNorm), linear warmup then linear decay, gradient clipping at 1.0;
 - Accelerate: device placement, gradient accumulation, mixed precision (``"auto"``: bf16 (or fp16) on a GPU; on a
   CPU bf16 only if a quick matmul probe shows it is faster here, since bf16 autocast on a CPU without bf16 units
-  is several times slower), and multi-GPU when run with
-  ``accelerate launch`` (see ``scripts/accelerate_finetune.py``).
+  is several times slower), and several processes (one per GPU, or several CPU processes) when run with
+  ``accelerate launch`` or ``torchrun`` (see ``scripts/accelerate_finetune.py``): each process trains on its own
+  share of every epoch's batches, and evaluation gathers every eval row exactly once.
+
+Bad arguments raise one ``ValueError`` (a wrong value) or ``TypeError`` (a wrong type; it is also a ``ValueError``,
+so older ``except ValueError`` code keeps working) that names the argument, what is wrong and how to fix it.
+The same seed gives the same weights and losses, in one process or across processes.
 
 ``model=`` takes any ``torch.nn.Module`` whose ``forward(input_ids, attention_mask[, token_type_ids])`` returns
 logits ``(batch, num_labels)`` or an object with ``.logits``; the loss is always cross-entropy computed here.
@@ -21,7 +26,10 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
+import os
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
@@ -30,11 +38,198 @@ import numpy as np
 from .profiles import Profile, get_profile
 
 __all__ = ["FineTuneResult", "LengthGroupedBatchSampler", "fine_tune", "predict_logits", "tokenize_truncated",
-           "resolve_mixed_precision"]
+           "resolve_mixed_precision", "process_state", "ArgumentTypeError", "MIN_MAX_LENGTH"]
 
 MIXED_PRECISION = ("auto", "no", "fp16", "bf16")
 TRUNCATION = ("head", "tail", "head+tail")
+MIN_MAX_LENGTH = 8  # [CLS] + [SEP] + at least 6 word pieces: below that a text is reduced to (almost) nothing
+# model types whose position ids start after the padding index (RoBERTa's convention): usable length is smaller
+_POSITION_OFFSET_TYPES = ("roberta", "xlm-roberta", "camembert", "data2vec-text", "roberta-prelayernorm", "xmod",
+                          "longformer", "ibert", "mpnet")
 
+
+class ArgumentTypeError(TypeError, ValueError):
+    """An argument of the wrong type. A ``TypeError``, and also a ``ValueError`` for code written before the split."""
+
+
+# ---- argument checks ------------------------------------------------------------------------------------------
+
+def _check_int(name: str, value: Any, minimum: int = 1, maximum: int | None = None, hint: str = "") -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ArgumentTypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}"
+                                + (f"; {hint}" if hint else f"; pass e.g. {name}={max(minimum, 1)}"))
+    if value < minimum or (maximum is not None and value > maximum):
+        bounds = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+        raise ValueError(f"{name} must be an integer {bounds}, got {value!r}" + (f"; {hint}" if hint else ""))
+    return int(value)
+
+
+def _check_number(name: str, value: Any, low: float, high: float, closed_low: bool = True) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ArgumentTypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
+    ok = (low <= value if closed_low else low < value) and value < high  # also False for NaN
+    if not ok:
+        interval = f"{'[' if closed_low else '('}{low:g}, {high:g})"
+        raise ValueError(f"{name} must be a number in {interval}, got {value!r}")
+    return float(value)
+
+
+def _check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
+    return value
+
+
+def _check_texts(texts: Any, name: str = "texts") -> list[str]:
+    """A non-empty list of non-empty strings, from a list, tuple, numpy array or pandas Series of strings."""
+    how = "pass a list of strings, e.g. df['text'].tolist() or [\"a great film\"]"
+    if isinstance(texts, (str, bytes)):
+        raise ArgumentTypeError(f"{name} must be a list of strings, got a single string: wrap it in a list, "
+                                f"e.g. [{texts[:30]!r}]")
+    kind = type(texts).__name__
+    if kind == "DataFrame" or isinstance(texts, dict) or kind in ("Dataset", "DatasetDict"):
+        raise ArgumentTypeError(f"{name} must be a list of strings, got a {kind} (iterating over it gives its "
+                                f"column names or rows, not texts): {how}")
+    if isinstance(texts, (set, frozenset)):
+        raise ArgumentTypeError(f"{name} must be a list of strings, got a {kind}, which has no order "
+                                f"(predictions could not be matched to texts): {how}")
+    if getattr(texts, "ndim", 1) != 1:
+        raise ArgumentTypeError(f"{name} must be a 1-D list of strings, got an array of shape {texts.shape}: {how}")
+    try:
+        texts = list(texts)
+    except TypeError:
+        raise ArgumentTypeError(f"{name} must be a list of strings, got {kind}: {how}") from None
+    if not texts:
+        raise ValueError(f"{name} is empty: pass at least one text")
+    bad = [i for i, t in enumerate(texts) if not isinstance(t, str) or not t.strip()]
+    if bad:
+        raise ValueError(f"{name}: {len(bad)} item(s) are empty or not strings (first at position {bad[0]}: "
+                         f"{texts[bad[0]]!r}); drop them or fill them first (NaN means a missing text)")
+    return texts
+
+
+def _is_int_label(x: Any) -> bool:
+    if isinstance(x, numbers.Integral):
+        return True
+    return isinstance(x, numbers.Real) and float(x).is_integer()  # 1.0 from a float column is fine, NaN is not
+
+
+def _check_table(data: Any, text_column: Any, label_column: Any, name: str) -> tuple[list[str], list[int]]:
+    """Texts and integer labels of a DataFrame or ``datasets.Dataset``; one clear error for what is wrong."""
+    kind = type(data).__name__
+    if kind == "DataFrame":
+        columns = list(data.columns)
+    elif kind == "Dataset" and hasattr(data, "column_names"):
+        columns = list(data.column_names)
+    else:
+        raise ArgumentTypeError(f"{name}: expected a datasets.Dataset or a pandas DataFrame, got {kind}; "
+                                "e.g. pd.DataFrame({'text': texts, 'label': labels})")
+    for role, col in (("text_column", text_column), ("label_column", label_column)):
+        if not isinstance(col, str):
+            raise ArgumentTypeError(f"{role} must be a column name (a string), got {type(col).__name__} {col!r}")
+        if col not in columns:
+            raise ValueError(f"{name}: {role}={col!r} is not a column; the columns are {columns}: "
+                             f"pass {role}=<one of them>")
+    if len(data) == 0:
+        raise ValueError(f"{name}: the dataset is empty (0 rows)")
+    texts = list(data[text_column])
+    empty = [i for i, t in enumerate(texts) if not isinstance(t, str) or not t.strip()]
+    if empty:
+        raise ValueError(f"{name}: {len(empty)} row(s) have an empty or non-string {text_column!r} (first at row "
+                         f"{empty[0]}: {texts[empty[0]]!r}); drop or fill them first, e.g. df.dropna(subset=[col])")
+    raw = list(data[label_column])
+    bad = [i for i, x in enumerate(raw) if isinstance(x, bool) or not _is_int_label(x)]
+    if bad:
+        raise ValueError(f"{name}: labels in {label_column!r} must be integers 0..K-1 (row {bad[0]} is "
+                         f"{raw[bad[0]]!r}); map strings first, e.g. df[col] = df[col].astype('category').cat.codes")
+    return texts, [int(x) for x in raw]
+
+
+def _num_labels(train: Any, labels: list[int], label_column: str) -> int:
+    """K for the new head: from train's labels, which must be 0..K-1, every class present, K >= 2."""
+    values = sorted(set(labels))
+    if len(values) < 2:
+        raise ValueError(f"train: every row has label {values[0]}: a classifier needs at least 2 classes in "
+                         f"{label_column!r} (labels 0..K-1, K >= 2); add rows of the other class(es)")
+    k = values[-1] + 1
+    if values[0] < 0 or values != list(range(k)):
+        raise ValueError(f"train: labels in {label_column!r} must be 0..K-1 with every class present; found "
+                         f"{values[:10]}{' ...' if len(values) > 10 else ''}: renumber them, e.g. with "
+                         "df[col].astype('category').cat.codes")
+    declared = getattr(getattr(train, "features", {}).get(label_column), "num_classes", None)  # a ClassLabel
+    return max(k, int(declared)) if declared else k
+
+
+def _check_eval_labels(labels: list[int], num_labels: int, label_column: str) -> None:
+    """Eval labels must be classes the head has; eval may lack some (small eval sets often miss a rare class)."""
+    bad = sorted({y for y in labels if not 0 <= y < num_labels})
+    if bad:
+        raise ValueError(f"eval: label {bad[0]} in {label_column!r} does not occur in train (train has labels "
+                         f"0..{num_labels - 1}): the model cannot predict it; number the classes the same way in "
+                         "both tables, or drop those eval rows")
+
+
+def _model_length_limit(model: Any, tokenizer: Any) -> tuple[int | None, str]:
+    """The longest input the model (position embeddings) and tokenizer (``model_max_length``) accept, and why."""
+    limits: list[tuple[int, str]] = []
+    modules = model.modules() if hasattr(model, "modules") else [model]
+    for module in modules:
+        cfg = getattr(module, "config", None)
+        positions = getattr(cfg, "max_position_embeddings", None)
+        if isinstance(positions, numbers.Integral) and positions > 0:
+            offset = 0
+            if getattr(cfg, "model_type", "") in _POSITION_OFFSET_TYPES:
+                offset = int(getattr(cfg, "pad_token_id", 1) or 0) + 1  # position ids start after the padding index
+            limits.append((int(positions) - offset, f"config.max_position_embeddings={positions}"
+                                                    + (f" minus {offset} reserved positions" if offset else "")))
+            break
+    tok_max = getattr(tokenizer, "model_max_length", None)
+    if isinstance(tok_max, numbers.Integral) and 0 < tok_max < 100_000:  # unset is a huge sentinel
+        limits.append((int(tok_max), f"tokenizer.model_max_length={tok_max}"))
+    if not limits:
+        return None, ""
+    return min(v for v, _ in limits), " and ".join(why for _, why in limits)
+
+
+def _check_max_length(max_length: Any, model: Any = None, tokenizer: Any = None) -> int:
+    hint = (f"[CLS] and [SEP] take 2 of the max_length tokens, so below {MIN_MAX_LENGTH} almost nothing of a text "
+            "is left to classify; use e.g. 64 for sentences, 128-512 for long documents")
+    max_length = _check_int("max_length", max_length, MIN_MAX_LENGTH, hint=hint)
+    if model is not None:
+        limit, why = _model_length_limit(model, tokenizer)
+        if limit is not None and max_length > limit:
+            raise ValueError(f"max_length={max_length} is longer than this model can read ({why}): "
+                             f"use max_length <= {limit} (cut longer texts with truncation='head+tail')")
+    return max_length
+
+
+def _check_truncation(truncation: Any, head_tokens: Any, max_length: int) -> None:
+    _check_choice("truncation", truncation, TRUNCATION)
+    head_tokens = _check_int("head_tokens", head_tokens, 0)
+    budget = max_length - 2
+    if truncation == "head+tail" and not 0 < head_tokens < budget:
+        raise ValueError(f"head_tokens must be in (0, max_length - 2) = (0, {budget}) for truncation='head+tail', "
+                         f"got {head_tokens}: it is how many word pieces to keep from the start, the rest come "
+                         "from the end")
+
+
+def _check_model(model: Any, name: str = "model") -> None:
+    import torch
+
+    if not isinstance(model, torch.nn.Module):
+        raise ArgumentTypeError(f"{name} must be a torch.nn.Module (e.g. from cu.load_classifier), got "
+                                f"{type(model).__name__}")
+    if next(model.parameters(), None) is None:
+        raise ValueError(f"{name} has no parameters: nothing to train or run")
+
+
+def _check_tokenizer(tokenizer: Any) -> None:
+    if tokenizer is None or not callable(tokenizer) or not hasattr(tokenizer, "pad"):
+        raise ArgumentTypeError(f"tokenizer must be a Hugging Face tokenizer (e.g. cu.load_tokenizer('encoder')), "
+                                f"got {type(tokenizer).__name__}")
+
+
+# ---- results, batching, tokenizing ----------------------------------------------------------------------------
 
 @dataclass
 class FineTuneResult:
@@ -47,15 +242,17 @@ class FineTuneResult:
     seconds: float  # wall time of the whole call (tokenizing, training, evaluating)
     params: int  # parameters of the model (all, trainable or not)
     train_seconds: float = 0.0  # time spent in training steps only
-    train_examples_per_second: float = 0.0
-    step_losses: list[float] = field(default_factory=list)  # training loss of every optimizer step
+    train_examples_per_second: float = 0.0  # all processes together
+    step_losses: list[float] = field(default_factory=list)  # training loss of every optimizer step (all processes)
     max_length: int = 128
     num_labels: int = 2
     checkpoint: str = ""  # a path-free name of the starting checkpoint
     eval_predictions: np.ndarray | None = None  # predicted label ids on the eval set, in its row order
     truncation: str = "head"  # how texts longer than max_length were cut ("head", "tail", "head+tail")
     head_tokens: int = 128  # for "head+tail": word pieces kept from the start
-    mixed_precision: str = "no"  # what "auto" resolved to on this machine
+    mixed_precision: str = "no"  # what really ran ("auto" resolved; "fp16" on a CPU runs as "no")
+    processes: int = 1  # training processes (GPUs, or CPU processes under torchrun)
+    train_rows_per_process: list[int] = field(default_factory=list)  # rows each process trained on (all epochs)
 
     def predict_logits(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Logits ``(n, num_labels)`` for a list of texts, truncated as in training."""
@@ -81,13 +278,16 @@ class LengthGroupedBatchSampler:
     Shuffle all rows, cut them into "mega-batches" of ``mega * batch_size`` rows, sort each mega-batch by length
     (longest first), cut it into batches, then shuffle the order of the batches. Each batch is then padded to
     a length close to that of its rows, while every epoch still sees a different mix of rows.
+    Only the last batch can be smaller than ``batch_size`` (Accelerate's sharding over several processes relies
+    on that: a short batch in the middle would drop rows). The order depends only on ``seed`` and the epoch, so
+    every process computes the same order and takes its own share.
     ``shuffle=False``: one global sort by length (for evaluation: order does not matter there).
     """
 
     def __init__(self, lengths: Sequence[int], batch_size: int, seed: int = 0, shuffle: bool = True,
                  group_by_length: bool = True, mega: int = 50):
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        _check_int("batch_size", batch_size, 1)
+        _check_int("mega", mega, 1)
         self.lengths = np.asarray(lengths)
         self.batch_size, self.seed, self.shuffle, self.group, self.mega = batch_size, seed, shuffle, group_by_length, mega
         self.epoch = 0
@@ -108,12 +308,13 @@ class LengthGroupedBatchSampler:
         if not self.group:
             return [order[i:i + bs].tolist() for i in range(0, n, bs)]
         batches = []
-        step = bs * self.mega
+        step = bs * self.mega  # a multiple of bs: only the last chunk can leave a short batch
         for start in range(0, n, step):
             chunk = order[start:start + step]
             chunk = chunk[np.argsort(-self.lengths[chunk], kind="stable")]
             batches += [chunk[i:i + bs].tolist() for i in range(0, len(chunk), bs)]
-        return [batches[i] for i in rng.permutation(len(batches))]
+        shuffled = [batches[i] for i in rng.permutation(len(batches))]
+        return [b for b in shuffled if len(b) == bs] + [b for b in shuffled if len(b) < bs]  # the short one last
 
     def __iter__(self) -> Iterator[list[int]]:
         batches = self.batches()
@@ -123,7 +324,7 @@ class LengthGroupedBatchSampler:
 
 
 class _Encoded:
-    """A list-backed torch dataset of tokenized rows (dicts of lists) and labels."""
+    """A list-backed torch dataset of tokenized rows (dicts of lists), labels and row numbers (``idx``)."""
 
     def __init__(self, encodings: dict[str, list], labels: Sequence[int] | None = None):
         self.enc, self.labels = encodings, labels
@@ -134,24 +335,13 @@ class _Encoded:
 
     def __getitem__(self, i: int) -> dict[str, Any]:
         row = {k: self.enc[k][i] for k in self.keys}
+        row["idx"] = int(i)  # lets evaluation put gathered predictions back in row order
         if self.labels is not None:
             row["labels"] = int(self.labels[i])
         return row
 
     def lengths(self) -> list[int]:
         return [len(x) for x in self.enc["input_ids"]]
-
-
-def _check_texts(texts: Any, name: str = "texts") -> list[str]:
-    if isinstance(texts, str):
-        raise ValueError(f"{name} must be a list of strings, got a single string: wrap it in a list")
-    texts = list(texts)
-    if not texts:
-        raise ValueError(f"{name} is empty")
-    bad = [i for i, t in enumerate(texts) if not isinstance(t, str) or not t.strip()]
-    if bad:
-        raise ValueError(f"{name}: {len(bad)} item(s) are empty or not strings (first at position {bad[0]})")
-    return texts
 
 
 def tokenize_truncated(tokenizer, texts: Sequence[str], max_length: int, truncation: str = "head",
@@ -163,13 +353,14 @@ def tokenize_truncated(tokenizer, texts: Sequence[str], max_length: int, truncat
     Texts that fit are kept whole whatever the strategy. Returns ``input_ids``, ``attention_mask`` (and
     ``token_type_ids`` where the tokenizer uses them), lists of lists.
     """
-    if truncation not in TRUNCATION:
-        raise ValueError(f"truncation must be one of {TRUNCATION}, got {truncation!r}")
+    _check_choice("truncation", truncation, TRUNCATION)
+    special = tokenizer.num_special_tokens_to_add(pair=False) if hasattr(tokenizer, "num_special_tokens_to_add") else 2
+    _check_int("max_length", max_length, special + 1,
+               hint=f"the tokenizer adds {special} special tokens, so at least one word piece needs {special + 1}")
     if truncation == "head":
         return dict(tokenizer(list(texts), truncation=True, max_length=max_length))
+    _check_truncation(truncation, head_tokens, max_length)
     budget = max_length - 2
-    if truncation == "head+tail" and not 0 < head_tokens < budget:
-        raise ValueError(f"head_tokens must be in (0, max_length - 2) = (0, {budget}), got {head_tokens}")
     head = 0 if truncation == "tail" else head_tokens
     cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
     if cls is None or sep is None:
@@ -186,13 +377,18 @@ def tokenize_truncated(tokenizer, texts: Sequence[str], max_length: int, truncat
     return enc
 
 
-def _forward_logits(model, batch: dict[str, Any]):
+def _forward_logits(model, batch: dict[str, Any], num_labels: int | None = None):
     """Run ``model`` on a batch (without labels) and return its logits ``(batch, num_labels)``."""
     inputs = {k: batch[k] for k in ("input_ids", "attention_mask", "token_type_ids") if k in batch}
     out = model(**inputs)
     logits = out if hasattr(out, "dim") else getattr(out, "logits", None)
-    if logits is None:
+    if logits is None or not hasattr(logits, "dim"):
         raise ValueError("model: its forward must return logits (a Tensor) or an object with .logits")
+    rows = inputs["input_ids"].shape[0]
+    if logits.dim() != 2 or logits.shape[0] != rows or (num_labels is not None and logits.shape[1] != num_labels):
+        want = f"({rows}, {num_labels})" if num_labels is not None else f"({rows}, num_labels)"
+        raise ValueError(f"model: its forward returned logits of shape {tuple(logits.shape)}, expected {want} "
+                         "(one row per text, one column per class of train): give it a head with that many outputs")
     return logits
 
 
@@ -200,28 +396,36 @@ def predict_logits(model, tokenizer, texts: Sequence[str], max_length: int = 128
                    truncation: str = "head", head_tokens: int = 128, mixed_precision: str = "no") -> np.ndarray:
     """Logits ``(n, num_labels)`` of ``model`` for ``texts`` (batched by length, returned in input order).
     ``truncation``/``head_tokens``: see ``tokenize_truncated``; ``mixed_precision``: ``"no"`` (fp32), ``"bf16"``,
-    ``"fp16"`` or ``"auto"`` (see ``resolve_mixed_precision``): autocast for the forward passes."""
+    ``"fp16"`` or ``"auto"`` (see ``resolve_mixed_precision``): autocast for the forward passes (``"fp16"`` runs
+    in fp32 on a CPU, as in training)."""
     from contextlib import nullcontext
 
     import torch
     from transformers import DataCollatorWithPadding
 
     texts = _check_texts(texts)
-    enc = tokenize_truncated(tokenizer, texts, max_length, truncation, head_tokens)
-    data = _Encoded(enc)
+    _check_model(model)
+    _check_tokenizer(tokenizer)
+    batch_size = _check_int("batch_size", batch_size, 1)
+    max_length = _check_max_length(max_length, model, tokenizer)
+    _check_truncation(truncation, head_tokens, max_length)
+    device = next(model.parameters()).device
+    precision = _effective_precision(resolve_mixed_precision(mixed_precision, device=device), device)
+    data = _Encoded(tokenize_truncated(tokenizer, texts, max_length, truncation, head_tokens))
     sampler = LengthGroupedBatchSampler(data.lengths(), batch_size, shuffle=False)
     collate = DataCollatorWithPadding(tokenizer)
-    device = next(model.parameters()).device
-    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(resolve_mixed_precision(mixed_precision))
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
     autocast = torch.autocast(device.type, dtype=dtype) if dtype is not None else nullcontext()
     was_training = model.training
     model.eval()
     out: list[tuple[list[int], np.ndarray]] = []
-    with torch.inference_mode(), autocast:
-        for idx in sampler.batches():
-            batch = {k: v.to(device) for k, v in collate([data[i] for i in idx]).items()}
-            out.append((idx, _forward_logits(model, batch).float().cpu().numpy()))
-    model.train(was_training)
+    try:
+        with torch.inference_mode(), autocast:
+            for idx in sampler.batches():
+                batch = {k: v.to(device) for k, v in collate([data[i] for i in idx]).items()}
+                out.append((idx, _forward_logits(model, batch).float().cpu().numpy()))
+    finally:
+        model.train(was_training)
     logits = np.zeros((len(texts), out[0][1].shape[-1]), dtype=np.float32)
     for idx, lg in out:
         logits[idx] = lg
@@ -238,49 +442,332 @@ def _default_param_groups(model, weight_decay: float) -> list[dict[str, Any]]:
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
+# ---- precision and processes ----------------------------------------------------------------------------------
+
 @functools.cache  # the probe runs once per process
-def _cpu_bf16_speedup(n: int = 512, repeats: int = 10) -> float:
-    """How many times faster a bf16 matmul is than an fp32 one on this CPU (measured, ~0.1 s, cached)."""
-    import torch
+def _cpu_bf16_speedup(n: int = 512, repeats: int = 15) -> float:
+    """How many times faster a bf16 matmul is than an fp32 one on this CPU (measured, ~0.2 s, cached).
 
-    def seconds(dtype) -> float:
-        a, b = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)
-        a @ b  # warm-up
-        start = time.perf_counter()
-        for _ in range(repeats):
-            a @ b
-        return time.perf_counter() - start
-
-    return seconds(torch.float32) / max(seconds(torch.bfloat16), 1e-9)
-
-
-def resolve_mixed_precision(mixed_precision: str = "auto", min_cpu_speedup: float = 1.3) -> str:
-    """What ``"auto"`` means on this machine: ``"bf16"`` on a GPU that supports it (else ``"fp16"``); on a CPU,
-    ``"bf16"`` only if a bf16 matmul measures at least ``min_cpu_speedup`` times faster than fp32 here (CPUs with
-    AVX512-BF16 or AMX), else ``"no"`` (elsewhere bf16 autocast is several times *slower*). Other values pass through.
+    Times fp32 and bf16 matmuls alternately and compares the fastest of each, so that other programs busy on the
+    machine slow both alike instead of flipping the answer. Draws its matrices from its own generator: it must not
+    advance the global (seeded) torch RNG, or the first ``fine_tune`` of a process would start from other weights
+    than the next one with the same seed.
     """
     import torch
 
-    if mixed_precision not in MIXED_PRECISION:
-        raise ValueError(f"mixed_precision must be one of {MIXED_PRECISION}, got {mixed_precision!r}")
+    gen = torch.Generator().manual_seed(0)
+    a32, b32 = torch.randn(n, n, generator=gen), torch.randn(n, n, generator=gen)
+    a16, b16 = a32.to(torch.bfloat16), b32.to(torch.bfloat16)
+    best = {torch.float32: math.inf, torch.bfloat16: math.inf}
+    a32 @ b32, a16 @ b16  # warm-up
+    for _ in range(repeats):
+        for dtype, (a, b) in ((torch.float32, (a32, b32)), (torch.bfloat16, (a16, b16))):
+            start = time.perf_counter()
+            a @ b
+            best[dtype] = min(best[dtype], time.perf_counter() - start)
+    return best[torch.float32] / max(best[torch.bfloat16], 1e-9)
+
+
+def resolve_mixed_precision(mixed_precision: str = "auto", min_cpu_speedup: float = 1.3, device: Any = None) -> str:
+    """What ``"auto"`` means on this machine: ``"bf16"`` on a GPU that supports it (else ``"fp16"``); on a CPU,
+    ``"bf16"`` only if a bf16 matmul measures at least ``min_cpu_speedup`` times faster than fp32 here (CPUs with
+    AVX512-BF16 or AMX), else ``"no"`` (elsewhere bf16 autocast is several times *slower*). Other values pass through.
+    ``device``: where the model runs (default: the best device here).
+    """
+    import torch
+
+    _check_choice("mixed_precision", mixed_precision, MIXED_PRECISION)
     if mixed_precision != "auto":
         return mixed_precision
-    if torch.cuda.is_available():
+    kind = getattr(device, "type", device)
+    if kind in (None, "cuda") and torch.cuda.is_available():
         return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
-    if torch.backends.mps.is_available():
+    if kind in (None, "mps") and torch.backends.mps.is_available():
+        return "no"
+    if kind not in (None, "cpu"):
         return "no"
     return "bf16" if _cpu_bf16_speedup() >= min_cpu_speedup else "no"
 
 
-def _new_accelerator(mixed_precision: str, grad_accum_steps: int):
-    """An ``Accelerator``; resets Accelerate's process-wide state so that calls with other settings work."""
-    from accelerate import Accelerator
-    from accelerate.state import AcceleratorState, GradientState, PartialState
+def _effective_precision(precision: str, device: Any, warn: bool = True) -> str:
+    """The precision that really runs on ``device``: fp16 autocast needs a GPU (Accelerate trains in fp32 on a
+    CPU even when asked for fp16), so on a CPU ``"fp16"`` becomes ``"no"`` with a warning."""
+    import torch
 
-    if PartialState._shared_state and PartialState().num_processes == 1:  # notebooks: several runs, one process
-        AcceleratorState._reset_state()
-        GradientState._reset_state()
-    return Accelerator(mixed_precision=mixed_precision, gradient_accumulation_steps=grad_accum_steps)
+    kind = getattr(device, "type", device)
+    if precision == "fp16" and kind == "cpu":
+        if warn:
+            warnings.warn("mixed_precision='fp16' needs a GPU: on a CPU this runs in fp32, so it is recorded as "
+                          "mixed_precision='no'. For mixed precision on a CPU use 'bf16' (or 'auto', which picks "
+                          "bf16 where this CPU runs it faster).", UserWarning, stacklevel=3)
+        return "no"
+    if precision == "bf16" and kind == "cuda" and not torch.cuda.is_bf16_supported():
+        raise ValueError("mixed_precision='bf16' is not supported by this GPU: use 'fp16' or 'auto'")
+    return precision
+
+
+def _launched_processes() -> int:
+    try:
+        return int(os.environ.get("WORLD_SIZE", "1"))
+    except ValueError:
+        return 1
+
+
+def _use_cpu() -> bool:
+    """Whether Accelerate must run on the CPU: asked for (``ACCELERATE_USE_CPU``), or launched as several
+    processes (``torchrun``) on a machine without a GPU: then gloo on CPU is the only way to run them together."""
+    import torch
+    from accelerate.utils import parse_flag_from_env
+
+    if parse_flag_from_env("ACCELERATE_USE_CPU"):
+        return True
+    return _launched_processes() > 1 and not torch.cuda.is_available()
+
+
+def process_state():
+    """Accelerate's ``PartialState`` for this launch (processes, rank, device), created the way ``fine_tune``
+    needs it. Use this rather than a bare ``PartialState()`` before ``fine_tune``: a bare one ignores
+    ``ACCELERATE_USE_CPU``, so under ``torchrun`` on CPUs it sees one process and every rank trains alone."""
+    import torch
+    from accelerate.state import AcceleratorState, PartialState
+
+    if PartialState._shared_state and _launched_processes() > 1 and PartialState().num_processes == 1 \
+            and not torch.distributed.is_initialized():
+        AcceleratorState._reset_state(reset_partial_state=True)  # created too early, without the CPU flag: redo
+    return PartialState(cpu=_use_cpu())
+
+
+def _new_accelerator(mixed_precision: str, grad_accum_steps: int):
+    """An ``Accelerator`` on this launch's processes; resets Accelerate's per-run state (never the process group)
+    so that several calls with other settings work (notebooks, several runs in one script)."""
+    from accelerate import Accelerator
+    from accelerate.state import AcceleratorState, GradientState
+
+    process_state()
+    AcceleratorState._reset_state(reset_partial_state=False)
+    GradientState._reset_state()
+    return Accelerator(mixed_precision=mixed_precision, gradient_accumulation_steps=grad_accum_steps, cpu=_use_cpu())
+
+
+# ---- fine_tune ------------------------------------------------------------------------------------------------
+
+@dataclass
+class _Settings:
+    """Checked arguments of one ``fine_tune`` call."""
+
+    epochs: int
+    batch_size: int
+    eval_batch_size: int
+    learning_rate: float
+    max_length: int
+    weight_decay: float
+    warmup_ratio: float
+    grad_accum_steps: int
+    mixed_precision: str
+    truncation: str
+    head_tokens: int
+    group_by_length: bool
+    seed: int
+    eval_every_epoch: bool
+    progress: bool
+
+
+def _settings(prof: Profile, **kw: Any) -> _Settings:
+    """Fill ``None`` from the profile and check every scalar argument (one clear error for the first bad one)."""
+    for name in ("epochs", "batch_size", "learning_rate", "max_length"):
+        if kw[name] is None:
+            kw[name] = getattr(prof, name)
+    kw["eval_batch_size"] = prof.eval_batch_size
+    for name in ("epochs", "batch_size", "grad_accum_steps"):
+        _check_int(name, kw[name], 1)
+    _check_max_length(kw["max_length"])  # the model's own limit is checked once it is loaded
+    _check_number("learning_rate", kw["learning_rate"], 0, 1, closed_low=False)
+    _check_number("warmup_ratio", kw["warmup_ratio"], 0, 1)
+    _check_number("weight_decay", kw["weight_decay"], 0, math.inf)
+    _check_choice("mixed_precision", kw["mixed_precision"], MIXED_PRECISION)
+    _check_truncation(kw["truncation"], kw["head_tokens"], kw["max_length"])
+    _check_int("seed", kw["seed"], 0, 2**32 - 1)
+    for name in ("group_by_length", "eval_every_epoch", "progress"):
+        if not isinstance(kw[name], (bool, np.bool_)):
+            raise ArgumentTypeError(f"{name} must be True or False, got {type(kw[name]).__name__} {kw[name]!r}")
+    return _Settings(**kw)
+
+
+def _load_model(model_name_or_path: Any, model: Any, tokenizer: Any, num_labels: int, prof: Profile, seed: int):
+    """The model, its tokenizer and a path-free name; the new head's weights depend on ``seed``."""
+    from .env import set_seed
+    from .models import load_classifier, load_tokenizer, resolve_checkpoint
+
+    if model is not None:
+        _check_model(model)
+        if tokenizer is None:
+            raise ValueError("tokenizer: pass the tokenizer that matches your model= (it cannot be guessed), "
+                             "e.g. tokenizer=cu.load_tokenizer('encoder')")
+        _check_tokenizer(tokenizer)
+        return model, tokenizer, type(model).__name__
+    if not isinstance(model_name_or_path, str) or not model_name_or_path:
+        raise ArgumentTypeError(f"model_name_or_path must be a role ('encoder'), a hub id or a local folder (a "
+                                f"string), got {type(model_name_or_path).__name__} {model_name_or_path!r}")
+    if tokenizer is not None:
+        _check_tokenizer(tokenizer)
+    ckpt = resolve_checkpoint(model_name_or_path, prof)
+    tokenizer = tokenizer or load_tokenizer(ckpt, prof)
+    set_seed(seed)
+    return load_classifier(ckpt, num_labels=num_labels, profile=prof), tokenizer, ckpt.name
+
+
+@dataclass
+class _Run:
+    """Everything one training run needs, after ``accelerator.prepare``."""
+
+    accelerator: Any
+    model: Any
+    optimizer: Any
+    scheduler: Any
+    train_dl: Any
+    eval_dl: Any
+    train_sampler: LengthGroupedBatchSampler
+    n_eval: int
+    num_labels: int
+    grad_accum_steps: int
+    total_updates: int
+
+
+def _prepare_run(model, tokenizer, train_data: _Encoded, eval_data: _Encoded, num_labels: int, s: _Settings,
+                 param_groups: Callable | None) -> _Run:
+    import torch
+    from torch.utils.data import DataLoader
+    from transformers import DataCollatorWithPadding, get_linear_schedule_with_warmup
+
+    state = process_state()
+    precision = _effective_precision(resolve_mixed_precision(s.mixed_precision, device=state.device), state.device,
+                                     warn=state.is_main_process)
+    if state.num_processes > 1:  # "auto" is measured on each process: all must use the main process's choice
+        from accelerate.utils import broadcast_object_list
+
+        precision = broadcast_object_list([precision], from_process=0)[0]
+    accelerator = _new_accelerator(precision, s.grad_accum_steps)
+    collate = DataCollatorWithPadding(tokenizer)
+    train_sampler = LengthGroupedBatchSampler(train_data.lengths(), s.batch_size, seed=s.seed,
+                                              group_by_length=s.group_by_length)
+    eval_sampler = LengthGroupedBatchSampler(eval_data.lengths(), s.eval_batch_size, shuffle=False)
+    train_dl = DataLoader(train_data, batch_sampler=train_sampler, collate_fn=collate)  # num_workers=0: no
+    eval_dl = DataLoader(eval_data, batch_sampler=eval_sampler, collate_fn=collate)     # unseeded worker RNG
+    groups = param_groups(model) if param_groups is not None else _default_param_groups(model, s.weight_decay)
+    optimizer = torch.optim.AdamW(groups, lr=s.learning_rate, weight_decay=s.weight_decay)
+    model, optimizer, train_dl, eval_dl = accelerator.prepare(model, optimizer, train_dl, eval_dl)
+    total_updates = math.ceil(len(train_dl) / s.grad_accum_steps) * s.epochs  # len: this process's share
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(s.warmup_ratio * total_updates), total_updates)
+    return _Run(accelerator, model, optimizer, scheduler, train_dl, eval_dl, train_sampler, len(eval_data),
+                num_labels, s.grad_accum_steps, total_updates)
+
+
+def _train_epoch(run: _Run, epoch: int, bar) -> tuple[float, int, list[float]]:
+    """One pass over this process's share of the batches: (loss sum over rows, rows, loss of each update)."""
+    import torch
+
+    acc, model, optimizer = run.accelerator, run.model, run.optimizer
+    run.train_sampler.set_epoch(epoch - 1)  # same order on every process; a new one each epoch
+    loss_sum, n_rows, acc_loss, step_losses = 0.0, 0, 0.0, []
+    model.train()
+    for batch in run.train_dl:
+        with acc.accumulate(model):
+            logits = _forward_logits(model, batch, run.num_labels)
+            loss = torch.nn.functional.cross_entropy(logits.float(), batch["labels"])
+            acc.backward(loss)
+            if acc.sync_gradients:
+                acc.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            if acc.sync_gradients and not optimizer.step_was_skipped:
+                run.scheduler.step()
+            optimizer.zero_grad()
+        rows, loss_value = int(batch["labels"].shape[0]), float(loss.detach())
+        loss_sum += loss_value * rows
+        n_rows += rows
+        acc_loss += loss_value / run.grad_accum_steps
+        if acc.sync_gradients:
+            step_losses.append(acc_loss)
+            acc_loss = 0.0
+            bar.update(1)
+            bar.set_postfix(epoch=epoch, loss=f"{step_losses[-1]:.3f}")
+    return loss_sum, n_rows, step_losses
+
+
+def _across_processes(run: _Run, loss_sum: float, n_rows: int, step_losses: list[float]):
+    """Epoch totals over all processes: (mean train loss, rows per process, mean loss of each update)."""
+    import torch
+
+    acc = run.accelerator
+    if acc.num_processes == 1:
+        return loss_sum / max(1, n_rows), [n_rows], step_losses
+    dev = acc.device
+    totals = acc.gather(torch.tensor([[loss_sum, float(n_rows)]], dtype=torch.float64, device=dev)).cpu()
+    steps = acc.gather(torch.tensor([step_losses], dtype=torch.float64, device=dev)).cpu()  # same count everywhere
+    rows = [int(r) for r in totals[:, 1].tolist()]
+    return float(totals[:, 0].sum()) / max(1, sum(rows)), rows, steps.mean(0).tolist()
+
+
+def _evaluate(run: _Run) -> tuple[dict[str, float], np.ndarray]:
+    """Metrics on the whole eval set and its predictions in row order, gathered from all processes."""
+    import torch
+
+    from .evaluation import classification_metrics
+
+    acc, model = run.accelerator, run.model
+    model.eval()
+    idx_parts, pred_parts, label_parts, loss_parts = [], [], [], []
+    with torch.inference_mode():
+        for batch in run.eval_dl:
+            logits = _forward_logits(model, batch, run.num_labels).float()
+            loss = torch.nn.functional.cross_entropy(logits, batch["labels"], reduction="none")  # (batch,)
+            idx, pred, y, loss = acc.gather_for_metrics((batch["idx"], logits.argmax(-1), batch["labels"], loss))
+            idx_parts.append(idx.cpu().numpy())
+            pred_parts.append(pred.cpu().numpy())
+            label_parts.append(y.cpu().numpy())
+            loss_parts.append(loss.float().cpu().numpy())
+    model.train()
+    idx = np.concatenate(idx_parts)
+    rows, first = np.unique(idx, return_index=True)  # every row once, even if a process padded its last batch
+    if len(rows) != run.n_eval:
+        raise RuntimeError(f"evaluation gathered {len(rows)} distinct rows of {run.n_eval}: a bug in the sharding")
+    pred, y, loss = (np.concatenate(p)[first] for p in (pred_parts, label_parts, loss_parts))
+    m = classification_metrics(y, pred)
+    m["loss"] = float(loss.mean())
+    out = np.empty(run.n_eval, dtype=pred.dtype)
+    out[rows] = pred
+    return m, out
+
+
+def _train(run: _Run, s: _Settings) -> dict[str, Any]:
+    """The epochs: train, (evaluate), record. Returns history, metrics, predictions, step losses and timings."""
+    from tqdm.auto import tqdm
+
+    from .env import set_seed
+
+    acc = run.accelerator
+    history, step_losses, metrics, eval_pred = [], [], {}, None
+    rows_per_process = [0] * acc.num_processes
+    train_seconds, seen = 0.0, 0
+    bar = tqdm(total=run.total_updates, desc="fine-tuning", disable=not s.progress or not acc.is_local_main_process)
+    set_seed(s.seed)  # dropout masks: the same whatever ran in this process before
+    for epoch in range(1, s.epochs + 1):
+        t_epoch = time.perf_counter()
+        loss_sum, n_rows, losses = _train_epoch(run, epoch, bar)
+        train_seconds += time.perf_counter() - t_epoch
+        train_loss, rows, losses = _across_processes(run, loss_sum, n_rows, losses)
+        rows_per_process = [a + b for a, b in zip(rows_per_process, rows)]
+        seen += sum(rows)
+        step_losses += losses
+        row = {"epoch": epoch, "train_loss": train_loss}
+        if s.eval_every_epoch or epoch == s.epochs:
+            metrics, eval_pred = _evaluate(run)
+            row.update(eval_loss=metrics["loss"], accuracy=metrics["accuracy"], f1=metrics["f1"])
+        row["seconds"] = time.perf_counter() - t_epoch
+        history.append(row)
+    bar.close()
+    return dict(history=history, step_losses=step_losses, metrics=metrics, eval_predictions=eval_pred,
+                train_seconds=train_seconds, train_examples_per_second=seen / max(train_seconds, 1e-9),
+                train_rows_per_process=rows_per_process)
 
 
 def fine_tune(
@@ -312,159 +799,57 @@ def fine_tune(
     """Fine-tune a sequence classifier on ``train`` and evaluate it on ``eval``.
 
     model_name_or_path: a role (``"encoder"``), a hub id or a local folder (``cu.resolve_checkpoint``); a new
-        classification head with K outputs is put on it (K = number of classes in ``train``).
+        classification head with K outputs is put on it (K = number of classes in ``train``, at least 2).
     train, eval: ``datasets.Dataset`` or pandas ``DataFrame`` with ``text_column`` (non-empty strings) and
-        ``label_column`` (integers 0..K-1); checked by ``cu.as_dataset``.
+        ``label_column`` (integers 0..K-1; train must have every class, eval may lack some).
     model / tokenizer: bring your own ``torch.nn.Module`` (then ``tokenizer`` is required); see the module doc.
-    epochs, batch_size, learning_rate, max_length: ``None`` takes the active profile's value.
-    batch_size is per device and per step; the effective batch is ``batch_size * grad_accum_steps * GPUs``.
+    epochs, batch_size, learning_rate, max_length: ``None`` takes the active profile's value. ``max_length`` is
+        at least ``MIN_MAX_LENGTH`` (8) and at most what the model reads (its position embeddings).
+    batch_size is per device and per step; the effective batch is ``batch_size * grad_accum_steps * processes``.
     param_groups: ``callable(model) -> list of optimizer param-group dicts`` (e.g. a smaller lr for the encoder).
     mixed_precision: ``"auto"`` (``resolve_mixed_precision``: bf16/fp16 on a GPU, bf16 on a CPU only where it
-        measures faster, else none), ``"no"``, ``"fp16"`` or ``"bf16"``. ``result.mixed_precision`` says which ran.
+        measures faster, else none), ``"no"``, ``"fp16"`` (GPU only: on a CPU it runs, and is recorded, as "no")
+        or ``"bf16"``. ``result.mixed_precision`` says which ran.
     truncation, head_tokens: how texts longer than ``max_length`` are cut: ``"head"`` (default), ``"tail"`` or
         ``"head+tail"`` (first ``head_tokens`` + last word pieces; for long reviews). See ``tokenize_truncated``.
+    seed: the same seed gives the same weights, losses and metrics (on the same machine and process count).
     Returns a ``FineTuneResult`` (metrics on ``eval``: accuracy, macro f1, loss, n).
     """
-    import torch
-    from torch.utils.data import DataLoader
-    from tqdm.auto import tqdm
-    from transformers import DataCollatorWithPadding, get_linear_schedule_with_warmup
-
-    from .data import as_dataset
-    from .env import set_seed
-    from .evaluation import classification_metrics
-    from .models import count_parameters, load_classifier, load_tokenizer, resolve_checkpoint
+    from .models import count_parameters
 
     t_start = time.perf_counter()
+    if profile is not None and not isinstance(profile, (Profile, str)):
+        raise ArgumentTypeError(f"profile must be a Profile, a profile name or None, got {type(profile).__name__}")
     prof = profile if isinstance(profile, Profile) else get_profile(profile)
-    epochs = prof.epochs if epochs is None else epochs
-    batch_size = prof.batch_size if batch_size is None else batch_size
-    learning_rate = prof.learning_rate if learning_rate is None else learning_rate
-    max_length = prof.max_length if max_length is None else max_length
-    for name, value in (("epochs", epochs), ("batch_size", batch_size), ("max_length", max_length),
-                        ("grad_accum_steps", grad_accum_steps)):
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if not (isinstance(learning_rate, (int, float)) and 0 < learning_rate < 1):
-        raise ValueError(f"learning_rate must be a number in (0, 1), got {learning_rate!r}")
-    if not 0 <= warmup_ratio < 1:
-        raise ValueError(f"warmup_ratio must be in [0, 1), got {warmup_ratio!r}")
-    if weight_decay < 0:
-        raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
-    if mixed_precision not in MIXED_PRECISION:
-        raise ValueError(f"mixed_precision must be one of {MIXED_PRECISION}, got {mixed_precision!r}")
-    if truncation not in TRUNCATION:
-        raise ValueError(f"truncation must be one of {TRUNCATION}, got {truncation!r}")
-    if model is not None and tokenizer is None:
-        raise ValueError("tokenizer: pass the tokenizer that matches your model= (it cannot be guessed)")
+    s = _settings(prof, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, max_length=max_length,
+                  weight_decay=weight_decay, warmup_ratio=warmup_ratio, grad_accum_steps=grad_accum_steps,
+                  mixed_precision=mixed_precision, truncation=truncation, head_tokens=head_tokens,
+                  group_by_length=group_by_length, seed=seed, eval_every_epoch=eval_every_epoch, progress=progress)
     if param_groups is not None and not callable(param_groups):
-        raise ValueError("param_groups must be a callable(model) -> list of param-group dicts")
+        raise ArgumentTypeError("param_groups must be a callable(model) -> list of param-group dicts, got "
+                                f"{type(param_groups).__name__}")
+    train_texts, train_labels = _check_table(train, text_column, label_column, "train")
+    eval_texts, eval_labels = _check_table(eval, text_column, label_column, "eval")
+    num_labels = _num_labels(train, train_labels, label_column)
+    _check_eval_labels(eval_labels, num_labels, label_column)
+    resolve_mixed_precision(s.mixed_precision)  # run the CPU probe (if any) before seeding; it is cached
 
-    train_ds = as_dataset(train, text_column, label_column, name="train")
-    eval_ds = as_dataset(eval, text_column, label_column, name="eval")
-    num_labels = train_ds.features[label_column].num_classes
-    eval_max = int(max(eval_ds[label_column]))
-    if eval_max >= num_labels:
-        raise ValueError(f"eval: label {eval_max} does not occur in train (train has labels 0..{num_labels - 1})")
-
-    set_seed(seed)  # the new head's initial weights depend on it
-    ckpt_name = type(model).__name__ if model is not None else model_name_or_path
-    if model is None:
-        ckpt = resolve_checkpoint(model_name_or_path, prof)
-        ckpt_name = ckpt.name
-        tokenizer = tokenizer or load_tokenizer(ckpt, prof)
-        model = load_classifier(ckpt, num_labels=num_labels, profile=prof)
-
-    precision = resolve_mixed_precision(mixed_precision)
-    accelerator = _new_accelerator(precision, grad_accum_steps)
-
-    def encode(ds):
-        enc = tokenize_truncated(tokenizer, list(ds[text_column]), max_length, truncation, head_tokens)
-        return _Encoded(enc, list(ds[label_column]))
-
-    train_data, eval_data = encode(train_ds), encode(eval_ds)
-    collate = DataCollatorWithPadding(tokenizer)
-    train_sampler = LengthGroupedBatchSampler(train_data.lengths(), batch_size, seed=seed, group_by_length=group_by_length)
-    eval_sampler = LengthGroupedBatchSampler(eval_data.lengths(), prof.eval_batch_size, shuffle=False)
-    train_dl = DataLoader(train_data, batch_sampler=train_sampler, collate_fn=collate)
-    eval_dl = DataLoader(eval_data, batch_sampler=eval_sampler, collate_fn=collate)
-    eval_order = np.concatenate([np.asarray(b) for b in eval_sampler.batches()])
-
-    groups = param_groups(model) if param_groups is not None else _default_param_groups(model, weight_decay)
-    optimizer = torch.optim.AdamW(groups, lr=learning_rate, weight_decay=weight_decay)
-    model, optimizer, train_dl, eval_dl = accelerator.prepare(model, optimizer, train_dl, eval_dl)
-    updates_per_epoch = math.ceil(len(train_dl) / grad_accum_steps)
-    total_updates = updates_per_epoch * epochs
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(warmup_ratio * total_updates), total_updates)
-
-    def evaluate() -> tuple[dict[str, float], np.ndarray]:
-        model.eval()
-        preds, labels, loss_sum = [], [], 0.0
-        with torch.inference_mode():
-            for batch in eval_dl:
-                logits = _forward_logits(model, batch).float()
-                loss = torch.nn.functional.cross_entropy(logits, batch["labels"], reduction="sum")
-                logits, y, loss = accelerator.gather_for_metrics((logits, batch["labels"], loss.reshape(1)))
-                preds.append(logits.argmax(-1).cpu().numpy())
-                labels.append(y.cpu().numpy())
-                loss_sum += float(loss.sum())
-        model.train()
-        p_sorted, y_sorted = np.concatenate(preds), np.concatenate(labels)
-        m = classification_metrics(y_sorted, p_sorted)
-        m["loss"] = loss_sum / max(1, len(y_sorted))
-        pred = np.empty_like(p_sorted)
-        pred[eval_order[: len(p_sorted)]] = p_sorted
-        return m, pred
-
-    history: list[dict[str, float]] = []
-    step_losses: list[float] = []
-    train_seconds, seen = 0.0, 0
-    metrics: dict[str, float] = {}
-    eval_pred = None
-    bar = tqdm(total=total_updates, desc="fine-tuning", disable=not progress or not accelerator.is_local_main_process)
-    model.train()
-    for epoch in range(1, epochs + 1):
-        t_epoch = time.perf_counter()
-        loss_sum, n_rows, acc_loss = 0.0, 0, 0.0
-        for batch in train_dl:
-            with accelerator.accumulate(model):
-                logits = _forward_logits(model, batch)
-                loss = torch.nn.functional.cross_entropy(logits.float(), batch["labels"])
-                accelerator.backward(loss)
-                if accelerator.sync_gradients:
-                    accelerator.clip_grad_norm_(model.parameters(), 1.0)
-                optimizer.step()
-                if accelerator.sync_gradients and not optimizer.step_was_skipped:
-                    scheduler.step()
-                optimizer.zero_grad()
-            rows, loss_value = int(batch["labels"].shape[0]), float(loss.detach())
-            loss_sum += loss_value * rows
-            n_rows += rows
-            acc_loss += loss_value / grad_accum_steps
-            if accelerator.sync_gradients:
-                step_losses.append(acc_loss)
-                acc_loss = 0.0
-                bar.update(1)
-                bar.set_postfix(epoch=epoch, loss=f"{step_losses[-1]:.3f}")
-        epoch_train = time.perf_counter() - t_epoch
-        train_seconds += epoch_train
-        seen += n_rows * accelerator.num_processes
-        row = {"epoch": epoch, "train_loss": loss_sum / max(1, n_rows)}
-        if eval_every_epoch or epoch == epochs:
-            metrics, eval_pred = evaluate()
-            row.update(eval_loss=metrics["loss"], accuracy=metrics["accuracy"], f1=metrics["f1"])
-        row["seconds"] = time.perf_counter() - t_epoch
-        history.append(row)
-    bar.close()
+    model, tokenizer, ckpt_name = _load_model(model_name_or_path, model, tokenizer, num_labels, prof, s.seed)
+    _check_max_length(s.max_length, model, tokenizer)
+    train_data = _Encoded(tokenize_truncated(tokenizer, train_texts, s.max_length, s.truncation, s.head_tokens),
+                          train_labels)
+    eval_data = _Encoded(tokenize_truncated(tokenizer, eval_texts, s.max_length, s.truncation, s.head_tokens),
+                         eval_labels)
+    run = _prepare_run(model, tokenizer, train_data, eval_data, num_labels, s, param_groups)
+    out = _train(run, s)
 
     # keep_fp32_wrapper=False: give back a plain module whose forward does not autocast by itself (a model that
     # silently stays in bf16 breaks int8 quantisation and fp32 comparisons); predict() autocasts explicitly.
-    model = accelerator.unwrap_model(model, keep_fp32_wrapper=False)
+    model = run.accelerator.unwrap_model(run.model, keep_fp32_wrapper=False)
     model.eval()
     return FineTuneResult(
-        metrics=metrics, model=model, tokenizer=tokenizer, history=history,
-        seconds=time.perf_counter() - t_start, params=count_parameters(model),
-        train_seconds=train_seconds, train_examples_per_second=seen / max(train_seconds, 1e-9),
-        step_losses=step_losses, max_length=max_length, num_labels=num_labels, checkpoint=ckpt_name,
-        eval_predictions=eval_pred, truncation=truncation, head_tokens=head_tokens, mixed_precision=precision,
+        model=model, tokenizer=tokenizer, seconds=time.perf_counter() - t_start, params=count_parameters(model),
+        max_length=s.max_length, num_labels=num_labels, checkpoint=ckpt_name, truncation=s.truncation,
+        head_tokens=s.head_tokens, mixed_precision=run.accelerator.mixed_precision,
+        processes=run.accelerator.num_processes, **out,
     )
