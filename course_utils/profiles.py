@@ -44,6 +44,13 @@ class Profile:
     def eval_size(self, dataset: str) -> int | None:
         return self.max_eval.get(dataset, self.max_eval.get("default"))
 
+    def chapter(self, number: str) -> dict[str, Any]:
+        """The sizes of chapter ``number`` (``"02"`` ... ``"06"``) in this profile: a fresh dict (see ``CHAPTER_SIZES``)."""
+        number = f"{int(number):02d}" if str(number).isdigit() else str(number)
+        if number not in CHAPTER_SIZES:
+            raise ValueError(f"chapter {number!r} has no sizes of its own; chapters with sizes: {sorted(CHAPTER_SIZES)}")
+        return dict(CHAPTER_SIZES[number][self.name])
+
     def checkpoint(self, role: str) -> str:
         if role not in self.checkpoints:
             raise ValueError(f"unknown model role {role!r}: profile {self.name!r} defines {sorted(self.checkpoints)}")
@@ -111,6 +118,49 @@ PROFILES: dict[str, Profile] = {
 }
 
 
+# Sizes of each chapter's own experiments, per profile: the one place they are set (the notebooks read them with
+# ``env.profile.chapter("04")``, and ``course_utils.estimates`` derives the gpu profile's estimated T4 time from them).
+# ``None`` means "the whole split". The profile-wide sizes (epochs, max_length, batch size, ...) are above.
+CHAPTER_SIZES: dict[str, dict[str, dict[str, Any]]] = {
+    "02": {  # word2vec and small neural classifiers
+        "smoke": dict(w2v_reviews=600, w2v_epochs=2, nn_epochs=1, nn_batch=16, hidden=32, bilstm_on_imdb=True),
+        "cpu": dict(w2v_reviews=3000, w2v_epochs=5, nn_epochs=3, nn_batch=64, hidden=64, bilstm_on_imdb=False),
+        "gpu": dict(w2v_reviews=25000, w2v_epochs=10, nn_epochs=8, nn_batch=64, hidden=128, bilstm_on_imdb=True),
+    },
+    "03": {  # pre-training a tiny BERT with MLM (blocks of 64 tokens)
+        "smoke": dict(steps=20, batch=8),
+        "cpu": dict(steps=400, batch=32),
+        "gpu": dict(steps=4000, batch=64),
+    },
+    "04": {  # fine-tuning three ways, lr sweep, IMDB truncation and fine-tune
+        "smoke": dict(n_train=64, epochs=1, batch_size=16, lr=1e-4, n_sweep=48, sweep_lrs=(2e-5, 5e-4), n_long=24,
+                      long_head=32, full_epochs=1, full_batch_size=32, full_lr=1e-4, imdb_train=48, imdb_held=16,
+                      imdb_epochs=1, imdb_lr=1e-4, bow_on_all_imdb=False),
+        "cpu": dict(n_train=1000, epochs=1, batch_size=16, lr=1e-4, n_sweep=200, sweep_lrs=(2e-5, 1e-4, 5e-4),
+                    n_long=1000, long_head=64, full_epochs=3, full_batch_size=32, full_lr=1e-4, imdb_train=None,
+                    imdb_held=1000, imdb_epochs=1, imdb_lr=1e-4, bow_on_all_imdb=True),
+        "gpu": dict(n_train=None, epochs=3, batch_size=32, lr=2e-5, n_sweep=2000, sweep_lrs=(1e-5, 2e-5, 5e-5, 1e-4),
+                    n_long=2000, long_head=128, full_epochs=3, full_batch_size=32, full_lr=2e-5, imdb_train=None,
+                    imdb_held=2000, imdb_epochs=2, imdb_lr=2e-5, bow_on_all_imdb=True),
+    },
+    "05": {  # heads on a frozen / fine-tuned encoder, long documents in chunks
+        "smoke": dict(frozen_train=128, head_epochs=1, e2e_train=32, e2e_epochs=1, e2e_heads=("cls", "bilstm"),
+                      e2e_seeds=1, imdb_train=24, imdb_test=24, max_chunks=3, doc_epochs=2, lstm_size=32),
+        "cpu": dict(frozen_train=1500, head_epochs=3, e2e_train=800, e2e_epochs=2,
+                    e2e_heads=("cls", "mean", "max", "bilstm", "bilstm_attn", "cnn"), e2e_seeds=3,
+                    imdb_train=800, imdb_test=600, max_chunks=4, doc_epochs=15, lstm_size=64),
+        "gpu": dict(frozen_train=None, head_epochs=4, e2e_train=None, e2e_epochs=3,
+                    e2e_heads=("cls", "mean", "max", "bilstm", "bilstm_attn", "cnn"), e2e_seeds=3,
+                    imdb_train=5000, imdb_test=3000, max_chunks=8, doc_epochs=15, lstm_size=128),
+    },
+    "06": {  # BERT variants: fine-tuning rows / epochs, and which families are fine-tuned from the hub
+        "smoke": dict(ft_train_rows=64, ft_eval_rows=100, ft_epochs=1, family_runs=()),
+        "cpu": dict(ft_train_rows=600, ft_eval_rows=None, ft_epochs=2, family_runs=("tinybert", "electra-small")),
+        "gpu": dict(ft_train_rows=None, ft_eval_rows=None, ft_epochs=3, family_runs="all"),
+    },
+}
+
+
 def profile_name() -> str:
     """The active profile's name: ``$COURSE_PROFILE`` if set, else ``gpu`` with CUDA, else ``cpu``."""
     name = os.environ.get(PROFILE_ENV, "").strip().lower()
@@ -128,6 +178,8 @@ def profile_name() -> str:
 
 def get_profile(name: str | None = None) -> Profile:
     """The ``Profile`` named ``name``, or the active one (see ``profile_name``)."""
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"profile must be a profile name ({sorted(PROFILES)}) or None, got {type(name).__name__}")
     name = name or profile_name()
     if name not in PROFILES:
         raise ValueError(f"unknown profile {name!r}; choose one of {sorted(PROFILES)}")
