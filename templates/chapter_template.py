@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Chapter NN — Title
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/bow-to-bert/text-classification-course/blob/main/chapters/NN_name.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/bow-to-bert/text-classification-course/blob/v0.1.0/chapters/NN_name.ipynb)
 #
 # **In this chapter you will**
 # - objective 1 (3-5 objectives, each a verb a learner can check)
@@ -13,11 +13,27 @@
 # cells (metadata `{"jupyter": {"source_hidden": true}}`), then `bash scripts/execute_notebooks.sh chapters/NN_name.ipynb`.
 
 # %%
-# Setup: in Colab this installs the course package (pinned); locally and in CI it changes nothing.
-import importlib.util, subprocess, sys
-if "google.colab" in sys.modules and importlib.util.find_spec("course_utils") is None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "bow-to-bert @ git+https://github.com/bow-to-bert/text-classification-course@v0.1.0"], check=True)
+# Setup. In Colab: install the course package at this notebook's ref, once, keeping Colab's torch
+# (COURSE_PIP_SPEC overrides what is installed). Locally and in CI the `if` block is skipped.
+import importlib, importlib.metadata, importlib.util, os, shutil, subprocess, sys, tempfile
+if "google.colab" in sys.modules:
+    if importlib.util.find_spec("course_utils") is None:
+        spec = os.environ.get("COURSE_PIP_SPEC", "bow-to-bert @ git+https://github.com/bow-to-bert/text-classification-course@v0.1.0")
+        keep = os.path.join(tempfile.mkdtemp(), "keep-torch.txt")  # pip must not replace Colab's torch
+        open(keep, "w").write(f"torch=={importlib.metadata.version('torch')}\n")
+        pip = subprocess.run([sys.executable, "-m", "pip", "install", spec, "-c", keep],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if pip.returncode != 0:
+            log, (url, _, ref) = pip.stdout, spec.split("git+")[-1].rpartition("@")
+            print(log[-3000:])  # pip's own words; the last line below says what to do
+            raise SystemExit("No network: connect, then Runtime → Restart session and run this cell again."
+                if any(s in log for s in ("resolve host", "unreachable", "Failed to connect", "timed out")) else
+                f"The ref {ref} does not exist in {url}: open the notebook from a tagged release or run scripts/sync_links.py."
+                if any(s in log for s in ("remote ref", "did not match", "not found", "Username")) else
+                "pip could not install the course package: the lines above say why.")
+        importlib.invalidate_caches()
+    if shutil.which("nvidia-smi") is None:
+        print("No GPU: every chapter still runs, at smaller sizes. For speed: Runtime → Change runtime type → T4 GPU.")
 
 import course_utils as cu
 env = cu.setup(chapter="NN")

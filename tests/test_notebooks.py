@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from course_utils.env import colab_url
+
 CHAPTERS = Path(__file__).resolve().parents[1] / "chapters"
 NOTEBOOKS = sorted(CHAPTERS.glob("[0-9][0-9]_*.ipynb"))
 MACHINE_PATH = re.compile(r"(/work/|/tmp/|/root/|/home/\w+/)")
@@ -29,7 +31,7 @@ def test_title_cell_and_badge(path):
     cells = load(path)["cells"]
     title = source(cells[0])
     assert cells[0]["cell_type"] == "markdown" and title.startswith(f"# Chapter {path.name[:2]}")
-    badge = f"https://colab.research.google.com/github/bow-to-bert/text-classification-course/blob/main/chapters/{path.name}"
+    badge = colab_url(f"chapters/{path.name}")  # repository and ref from pyproject.toml (scripts/sync_links.py)
     assert badge in title, "the Colab badge must point at this very file"
     assert re.search(r"(?i)\btime\b", title) and re.search(r"(?i)\bcpu\b", title) and re.search(r"(?i)\bgpu\b", title), (
         "the title cell states the expected run time on CPU and on a GPU")
