@@ -1,8 +1,10 @@
 """Make an executed notebook fit to commit: drop widget state and progress-bar widgets (their text fallback is a
-stale "0%" snapshot), strip machine paths, record the profile.
+stale "0%" snapshot), strip machine paths, record the profile (and, from scripts/execute_notebooks.sh, the run time:
+metadata course.run_seconds / run_cpus / run_date).
 
 Usage: python scripts/clean_notebook.py chapters/NN_name.ipynb [...]
 """
+import datetime
 import json
 import os
 import re
@@ -15,8 +17,15 @@ PATH_RE = re.compile(r"(/work/|/tmp/|/root/|/home/[\w.-]+/|/Users/[\w.-]+/|[A-Z]
 def clean(path: str) -> None:
     nb = json.load(open(path))
     nb["metadata"].pop("widgets", None)
-    previous = nb["metadata"].get("course", {}).get("executed_profile", "cpu")
-    nb["metadata"]["course"] = {"executed_profile": os.environ.get("COURSE_PROFILE") or previous}
+    previous = nb["metadata"].get("course", {})
+    course = {"executed_profile": os.environ.get("COURSE_PROFILE") or previous.get("executed_profile", "cpu")}
+    seconds = os.environ.get("COURSE_RUN_SECONDS")  # set by scripts/execute_notebooks.sh: this execution's wall time
+    if seconds:
+        course.update(run_seconds=int(float(seconds)), run_cpus=os.cpu_count(),
+                      run_date=datetime.date.today().isoformat())
+    else:  # only cleaning: keep what the last execution recorded
+        course.update({k: v for k, v in previous.items() if k.startswith("run_")})
+    nb["metadata"]["course"] = course
     for cell in nb["cells"]:
         if cell["cell_type"] != "code":
             continue

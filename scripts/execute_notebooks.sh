@@ -11,6 +11,7 @@ for nb in "${files[@]}"; do
   start=$(date +%s)
   (cd chapters && ../.venv/bin/jupyter nbconvert --to notebook --execute --inplace \
       --ExecutePreprocessor.timeout=3600 --ExecutePreprocessor.kernel_name=python3 "$(basename "$nb")")
-  .venv/bin/python scripts/clean_notebook.py "$nb"
-  echo "[execute] $nb in profile $COURSE_PROFILE: $(( $(date +%s) - start )) s"
+  seconds=$(( $(date +%s) - start ))
+  COURSE_RUN_SECONDS=$seconds .venv/bin/python scripts/clean_notebook.py "$nb"
+  echo "[execute] $nb in profile $COURSE_PROFILE: $seconds s"
 done
