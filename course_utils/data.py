@@ -94,6 +94,12 @@ def load_course_dataset(
     stratified by label and seeded, unless ``subsample=False`` (full splits). Prints where the data came from.
     """
     prof = get_profile(profile) if not isinstance(profile, Profile) else profile
+    dataset_info(name)  # an unknown name fails here, before anything is loaded
+    for arg, value in (("subsample", subsample), ("verbose", verbose)):
+        if not isinstance(value, bool):
+            raise TypeError(f"{arg} must be True or False, got {value!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise TypeError(f"seed must be an integer >= 0 (e.g. seed=0), got {seed!r}")
     dsd, report = load_raw(name)
     _LAST_REPORTS[name] = str(report)
     if subsample:

@@ -30,6 +30,13 @@ SUBSTITUTABLE_ROLES = {"encoder", "bert_tokenizer"}
 _NOTICES: dict[str, str] = {}
 
 
+# Hub commits to load, per hub id: pin an id to the sha shown under "Files and versions" on its hub page, and every
+# load (and the pre-cacher) uses exactly that commit. Ids not listed follow their repository's main branch. Empty
+# for now: the commits could not be read where this was written (no hub access); datasets are pinned in
+# data/registry.json the same way.
+MODEL_REVISIONS: dict[str, str] = {}
+
+
 class ModelUnavailableError(RuntimeError):
     """No source could provide a checkpoint; the message says how to fix it."""
 
@@ -43,6 +50,7 @@ class Checkpoint:
     path: str
     source: str
     note: str = ""
+    revision: str | None = None  # the hub commit to load (MODEL_REVISIONS); None = the repository's main
 
     @property
     def name(self) -> str:
@@ -163,9 +171,9 @@ def resolve_checkpoint(role_or_id: str, profile: Profile | str | None = None, ve
     if requested == PACKAGED_ENCODER_ID and packaged_encoder_path() and not hub_reachable():
         return Checkpoint(role, requested, packaged_encoder_path(), "packaged", "offline: the same weights as on the hub, loaded from the pip package")
     if hub_reachable():
-        return Checkpoint(role, requested, requested, "hub")
+        return Checkpoint(role, requested, requested, "hub", revision=MODEL_REVISIONS.get(requested))
     if is_cached(requested):
-        return Checkpoint(role, requested, requested, "cache")
+        return Checkpoint(role, requested, requested, "cache", revision=MODEL_REVISIONS.get(requested))
     packaged = packaged_encoder_path()
     if role in SUBSTITUTABLE_ROLES and packaged:
         note = (
@@ -217,6 +225,8 @@ def _check_local_tokenizer(ckpt: Checkpoint) -> None:
 
 def _load(what: str, loader, ckpt: Checkpoint, **kwargs: Any):
     """``loader(ckpt.path, **kwargs)`` with library errors turned into one line naming the checkpoint."""
+    if ckpt.revision and ckpt.source in ("hub", "cache"):
+        kwargs.setdefault("revision", ckpt.revision)
     try:
         return loader(ckpt.path, **kwargs)
     except OSError as exc:  # missing files / network trouble: one clear line instead of a hub traceback

@@ -58,3 +58,19 @@ def test_never_trusts_remote_code(offline, monkeypatch):
     ckpt = models.Checkpoint("custom", "x", "x", "local")
     models._from_pretrained(Fake, ckpt, trust_remote_code=True)
     assert seen["trust_remote_code"] is False and seen["use_safetensors"] is True
+
+
+def test_a_pinned_model_revision_reaches_from_pretrained(monkeypatch):
+    """MODEL_REVISIONS pins a hub id to a commit: every hub/cache load of that id asks for exactly that commit."""
+    from course_utils import models
+
+    seen = {}
+    monkeypatch.setitem(models.MODEL_REVISIONS, "some-org/some-model", "a" * 40)
+    monkeypatch.setattr(models, "hub_reachable", lambda *a, **k: True)
+    ckpt = models.resolve_checkpoint("some-org/some-model", verbose=False)
+    assert ckpt.source == "hub" and ckpt.revision == "a" * 40
+    models._load("the model", lambda path, **kw: seen.update(path=path, **kw), ckpt, use_safetensors=True)
+    assert seen == {"path": "some-org/some-model", "revision": "a" * 40, "use_safetensors": True}
+    unpinned, asked = models.resolve_checkpoint("some-org/other-model", verbose=False), {}
+    models._load("the model", lambda path, **kw: asked.update(path=path, **kw), unpinned)
+    assert asked == {"path": "some-org/other-model"}  # not pinned: the repository's main
