@@ -124,7 +124,10 @@ def snapshot(repo_id: str, kind: str, cache_dir: str | None = None, local_only: 
     """``snapshot_download`` of the files the course loads (config, tokenizer, safetensors); returns the folder."""
     from huggingface_hub import snapshot_download
 
-    return snapshot_download(repo_id, allow_patterns=MODEL_PATTERNS if kind == "model" else TOKENIZER_PATTERNS,
+    from course_utils.models import MODEL_REVISIONS  # the same pinned commit the loaders ask for
+
+    return snapshot_download(repo_id, revision=MODEL_REVISIONS.get(repo_id),
+                             allow_patterns=MODEL_PATTERNS if kind == "model" else TOKENIZER_PATTERNS,
                              ignore_patterns=IGNORE_PATTERNS, cache_dir=cache_dir, local_files_only=local_only)
 
 

@@ -96,7 +96,8 @@ def test_variant_choice():
 def test_online_download_uses_safetensors_only(monkeypatch, tmp_path):
     calls = []
 
-    def fake_snapshot_download(repo_id, allow_patterns, ignore_patterns, cache_dir, local_files_only):
+    def fake_snapshot_download(repo_id, allow_patterns, ignore_patterns, cache_dir, local_files_only, revision=None):
+        assert revision is None  # nothing pinned in models.MODEL_REVISIONS
         calls.append((repo_id, allow_patterns, ignore_patterns, local_files_only))
         folder = tmp_path / repo_id.replace("/", "--")
         folder.mkdir(parents=True, exist_ok=True)
