@@ -92,6 +92,19 @@ class Vocab:
         return [self.itos[int(i)] for i in ids]
 
 
+def stable_hash(word: str) -> int:
+    """A hash of ``word`` that is the same in every Python process (for gensim's ``Word2Vec(hashfxn=...)``).
+
+    gensim seeds each word's initial vector with ``hashfxn(word + str(seed))``; the default, Python's ``hash``,
+    changes between interpreter runs (hash randomisation), so a re-run would start from other vectors.
+    """
+    import hashlib
+
+    if not isinstance(word, str):
+        raise TypeError(f"word must be a string, got {type(word).__name__}")
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=4).digest(), "little")
+
+
 def build_vocab(
     token_lists: Iterable[Sequence[str]],
     min_freq: int = 1,

@@ -244,3 +244,17 @@ def test_check_last_real_step():
     assert ch02.check_last_real_step(lambda o, n: o[torch.arange(o.shape[0]), n - 1])
     assert not ch02.check_last_real_step(lambda o, n: o[:, -1])
     assert not ch02.check_last_real_step(lambda o, n: o[torch.arange(o.shape[0]), n.clamp(max=o.shape[1] - 1)])
+
+
+def test_stable_hash_is_the_same_in_a_new_process():
+    import subprocess
+    import sys
+
+    from course_utils import embeddings as E
+
+    here = E.stable_hash("movie")
+    there = subprocess.run([sys.executable, "-c", "from course_utils.embeddings import stable_hash; print(stable_hash('movie'))"],
+                           capture_output=True, text=True, env={**__import__("os").environ, "PYTHONHASHSEED": "random"})
+    assert int(there.stdout) == here and E.stable_hash("film") != here
+    with pytest.raises(TypeError, match="word must be a string"):
+        E.stable_hash(3)
