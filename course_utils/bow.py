@@ -28,6 +28,8 @@ from sklearn.utils import ClassifierTags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from .arguments import check_texts
+
 __all__ = [
     "BEST_CONFIG", "NBFeatureScaler", "NBSVMClassifier", "best_bow_pipeline", "clean_text", "fit_bow_baseline",
     "log_count_ratio", "ngram_weights",
@@ -62,6 +64,20 @@ def _check_counts(X, who: str) -> None:
     if values.size and values.min() < 0:
         raise ValueError(f"Negative values in data passed to {who}: X must hold word counts (>= 0), e.g. from "
                          "CountVectorizer; standardised or embedding features do not fit NB-SVM")
+
+
+def _validated_counts(estimator, X, y=None, fit: bool = False):
+    """sklearn's input checks plus the course's for an NB-SVM estimator: ``X`` holds counts (sparse or dense), not
+    raw text. ``fit=False`` (predicting): ``X`` must have the fitted number of features; returns ``X``.
+    ``fit=True``: returns ``(X, y)``, ``y`` as class labels with at least 2 classes."""
+    who = type(estimator).__name__
+    _reject_raw_text(X, who)
+    if fit:
+        X, y = validate_data(estimator, X, y, accept_sparse=("csr", "csc", "coo"), dtype="numeric")
+    else:
+        X = validate_data(estimator, X, accept_sparse=("csr", "csc", "coo"), dtype="numeric", reset=False)
+    _check_counts(X, who)
+    return (X, _labels(y, who)) if fit else X
 
 
 def _labels(y, who: str) -> np.ndarray:
@@ -137,10 +153,7 @@ class NBFeatureScaler(TransformerMixin, BaseEstimator):
     def fit(self, X, y):
         """Learn ``r_`` from counts ``X`` (n_docs, n_features) and binary labels ``y`` (n_docs,)."""
         _positive_number("alpha", self.alpha, "NBFeatureScaler")
-        _reject_raw_text(X, "NBFeatureScaler")
-        X, y = validate_data(self, X, y, accept_sparse=("csr", "csc", "coo"), dtype="numeric")
-        _check_counts(X, "NBFeatureScaler")
-        y = _labels(y, "NBFeatureScaler")
+        X, y = _validated_counts(self, X, y, fit=True)
         classes = np.unique(y)
         if len(classes) != 2:
             raise ValueError(f"y must have exactly 2 classes for NBFeatureScaler, got {len(classes)}: "
@@ -152,9 +165,7 @@ class NBFeatureScaler(TransformerMixin, BaseEstimator):
     def transform(self, X):
         """``binarize(X) * r_`` as a CSR matrix, shape (n_docs, n_features)."""
         check_is_fitted(self, "r_")
-        _reject_raw_text(X, "NBFeatureScaler")
-        X = validate_data(self, X, accept_sparse=("csr", "csc", "coo"), dtype="numeric", reset=False)
-        _check_counts(X, "NBFeatureScaler")
+        X = _validated_counts(self, X)
         return _binarize(X).multiply(self.r_).tocsr()
 
 
@@ -194,10 +205,7 @@ class NBSVMClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X, y):
         """Fit one NB-scaled linear model (binary y) or one per class (one-vs-rest)."""
         self._check_params()
-        _reject_raw_text(X, "NBSVMClassifier")
-        X, y = validate_data(self, X, y, accept_sparse=("csr", "csc", "coo"), dtype="numeric")
-        _check_counts(X, "NBSVMClassifier")
-        y = _labels(y, "NBSVMClassifier")
+        X, y = _validated_counts(self, X, y, fit=True)
         X = sp.csr_matrix(X)
         self.classes_ = np.unique(y)
         targets = self.classes_[1:] if len(self.classes_) == 2 else self.classes_
@@ -215,9 +223,7 @@ class NBSVMClassifier(ClassifierMixin, BaseEstimator):
     def decision_function(self, X):
         """(n_docs,) scores for binary labels (> 0 means ``classes_[1]``), else (n_docs, n_classes)."""
         check_is_fitted(self, "coef_")
-        _reject_raw_text(X, "NBSVMClassifier")
-        X = validate_data(self, X, accept_sparse=("csr", "csc", "coo"), dtype="numeric", reset=False)
-        _check_counts(X, "NBSVMClassifier")
+        X = _validated_counts(self, X)
         scores = np.asarray(_binarize(X) @ self.coef_.T) + self.intercept_
         return scores.ravel() if len(self.classes_) == 2 else scores
 
@@ -269,7 +275,7 @@ def fit_bow_baseline(texts: Sequence[str], labels: Sequence[int], dataset: str =
 
     Seconds on SST-2 (6,920 sentences), about a minute on IMDB (25,000 reviews) on one CPU core.
     """
-    texts = _check_texts(texts)
+    texts = check_texts(texts, allow_blank=True)
     y = _check_text_labels(labels, len(texts))
     pipe = best_bow_pipeline(dataset)
     try:
@@ -279,22 +285,6 @@ def fit_bow_baseline(texts: Sequence[str], labels: Sequence[int], dataset: str =
             raise
         raise ValueError("texts contain no words the vectorizer keeps (empty vocabulary): every text is blank or "
                          "punctuation. Fix: pass real sentences, e.g. dataset['sentence']") from None
-
-
-def _check_texts(texts) -> list[str]:
-    """A non-empty list of strings (a list, tuple, numpy array or pandas Series), not one string."""
-    if isinstance(texts, (str, bytes)):
-        raise TypeError("texts must be a list of strings, got a single string. Fix: wrap it in a list: [text]")
-    if not hasattr(texts, "__len__") or not hasattr(texts, "__iter__"):
-        raise TypeError(f"texts must be a list of strings, got {type(texts).__name__}")
-    texts = list(texts)
-    if not texts:
-        raise ValueError("texts is empty: pass a non-empty list of strings (one per document)")
-    bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
-    if bad:
-        raise TypeError(f"texts must contain only strings; texts[{bad[0]}] is {type(texts[bad[0]]).__name__} "
-                        f"{texts[bad[0]]!r}. Fix: drop or fill missing texts first")
-    return texts
 
 
 def _check_text_labels(labels, n: int) -> np.ndarray:

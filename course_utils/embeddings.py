@@ -25,11 +25,13 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 __all__ = [
     "BiLSTMClassifier",
     "CNNClassifier",
+    "ConvMaxPool",
     "Vocab",
     "build_vocab",
     "embedding_matrix_from_word2vec",
     "lengths_to_mask",
     "make_collate",
+    "masked_max",
     "masked_mean",
     "mean_pooled_vectors",
     "pad_batch",
@@ -198,6 +200,14 @@ def masked_mean(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return (hidden * m).sum(1) / m.sum(1).clamp(min=1.0)
 
 
+def masked_max(states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Element-wise max over the real positions: (batch, seq_len, dim), (batch, seq_len) -> (batch, dim).
+
+    Padded positions are filled with the dtype's lowest value first, so they can never be the max."""
+    filled = states.masked_fill(~mask.bool().unsqueeze(-1), torch.finfo(states.dtype).min)
+    return filled.max(dim=1).values
+
+
 def embedding_matrix_from_word2vec(
     vocab: Vocab, keyed_vectors, seed: int = 0, oov_scale: float = 0.25
 ) -> tuple[np.ndarray, int]:
@@ -233,7 +243,7 @@ def mean_pooled_vectors(token_lists: Sequence[Sequence[str]], keyed_vectors) -> 
     return out
 
 
-def _embedding(embeddings: np.ndarray | torch.Tensor | None, vocab_size: int | None, embed_dim: int,
+def embedding_layer(embeddings: np.ndarray | torch.Tensor | None, vocab_size: int | None, embed_dim: int,
                pad_id: int, freeze: bool) -> nn.Embedding:
     if embeddings is not None:
         weight = torch.as_tensor(np.asarray(embeddings), dtype=torch.float32)
@@ -245,7 +255,7 @@ def _embedding(embeddings: np.ndarray | torch.Tensor | None, vocab_size: int | N
     return nn.Embedding(vocab_size, embed_dim, padding_idx=pad_id)
 
 
-def _check_batch(ids: torch.Tensor, lengths: torch.Tensor) -> None:
+def check_batch(ids: torch.Tensor, lengths: torch.Tensor) -> None:
     if ids.dim() != 2:
         raise ValueError(f"ids must have shape (batch, seq_len), got {tuple(ids.shape)}")
     if lengths.shape != ids.shape[:1]:
@@ -267,7 +277,7 @@ class BiLSTMClassifier(nn.Module):
         super().__init__()
         if num_labels < 2:
             raise ValueError(f"num_labels must be >= 2, got {num_labels}")
-        self.embedding = _embedding(embeddings, vocab_size, embed_dim, pad_id, freeze_embeddings)
+        self.embedding = embedding_layer(embeddings, vocab_size, embed_dim, pad_id, freeze_embeddings)
         self.lstm = nn.LSTM(self.embedding.embedding_dim, hidden_size, num_layers=num_layers, batch_first=True,
                             bidirectional=True, dropout=dropout if num_layers > 1 else 0.0)
         self.dropout = nn.Dropout(dropout)
@@ -275,7 +285,7 @@ class BiLSTMClassifier(nn.Module):
 
     def encode(self, ids: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Returns ``outputs`` ``(batch, seq_len, 2*hidden)`` (zeros at pads) and ``final`` ``(batch, 2*hidden)``."""
-        _check_batch(ids, lengths)
+        check_batch(ids, lengths)
         x = self.dropout(self.embedding(ids))  # (batch, seq_len, embed_dim)
         # lengths must live on the CPU; enforce_sorted=False sorts and un-sorts for us.
         packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
@@ -289,13 +299,39 @@ class BiLSTMClassifier(nn.Module):
         return self.classifier(self.dropout(final))  # (batch, num_labels)
 
 
-class CNNClassifier(nn.Module):
-    """Kim (2014): embedding -> parallel 1-D convolutions (widths 3, 4, 5) -> ReLU -> max over time -> linear.
+class ConvMaxPool(nn.Module):
+    """Kim (2014)'s feature extractor: parallel 1-D convolutions of several widths, ReLU, max over time.
 
-    "Wide" convolutions (padding ``width - 1``) give every window that touches a real token; pad embeddings
-    are zeroed and windows that start after the last real token are masked with ``-inf`` before the max, so
-    extra padding cannot change the output, and sequences shorter than a filter still work.
+    ``forward(x (batch, seq_len, dim), mask (batch, seq_len)) -> (batch, num_filters * len(widths))``, for
+    right-padded sequences. "Wide" convolutions (padding ``width - 1``) give every window that touches a real
+    token; padded positions are zeroed before the convolution and windows that start after the last real token
+    are left out of the max, so extra padding cannot change the output, and sequences shorter than a filter
+    still work. Chapter 02 runs it on word embeddings (``CNNClassifier``), chapter 05 on BERT's states (``CNNHead``).
     """
+
+    def __init__(self, dim: int, num_filters: int = 100, widths: Sequence[int] = (3, 4, 5)):
+        super().__init__()
+        if not widths or any(isinstance(w, bool) or int(w) != w or w < 1 for w in widths):
+            raise ValueError(f"widths must be positive whole filter widths, got {list(widths)}")
+        if not isinstance(num_filters, int) or num_filters < 1:
+            raise ValueError(f"num_filters must be a positive int, got {num_filters!r}")
+        self.widths = [int(w) for w in widths]
+        self.convs = nn.ModuleList(nn.Conv1d(dim, num_filters, w, padding=w - 1) for w in self.widths)
+        self.out_dim = num_filters * len(self.widths)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        mask = mask.bool()
+        x = (x * mask.unsqueeze(-1).to(x.dtype)).transpose(1, 2)  # (batch, dim, seq_len), pads exactly 0
+        lengths = mask.long().sum(1)  # (batch,)
+        pooled = []
+        for w, conv in zip(self.widths, self.convs):
+            h = torch.relu(conv(x)).transpose(1, 2)  # (batch, seq_len + w - 1, filters): window p starts at p-(w-1)
+            pooled.append(masked_max(h, lengths_to_mask(lengths + w - 1, h.shape[1])))  # (batch, filters)
+        return torch.cat(pooled, dim=-1)  # (batch, filters * n_widths)
+
+
+class CNNClassifier(nn.Module):
+    """Kim (2014): embedding -> ``ConvMaxPool`` (widths 3, 4, 5, ReLU, masked max over time) -> linear."""
 
     def __init__(self, embeddings: np.ndarray | torch.Tensor | None = None, num_labels: int = 2, *,
                  vocab_size: int | None = None, embed_dim: int = 100, num_filters: int = 100,
@@ -304,25 +340,13 @@ class CNNClassifier(nn.Module):
         super().__init__()
         if num_labels < 2:
             raise ValueError(f"num_labels must be >= 2, got {num_labels}")
-        if not widths or any(int(w) < 1 for w in widths):
-            raise ValueError(f"widths must be positive filter widths, got {list(widths)}")
-        self.embedding = _embedding(embeddings, vocab_size, embed_dim, pad_id, freeze_embeddings)
-        self.widths = [int(w) for w in widths]
-        self.convs = nn.ModuleList(
-            nn.Conv1d(self.embedding.embedding_dim, num_filters, w, padding=w - 1) for w in self.widths
-        )
+        self.embedding = embedding_layer(embeddings, vocab_size, embed_dim, pad_id, freeze_embeddings)
+        self.conv = ConvMaxPool(self.embedding.embedding_dim, num_filters, widths)
         self.dropout = nn.Dropout(dropout)
-        self.classifier = nn.Linear(num_filters * len(self.widths), num_labels)
+        self.classifier = nn.Linear(self.conv.out_dim, num_labels)
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        _check_batch(ids, lengths)
+        check_batch(ids, lengths)
         mask = lengths_to_mask(lengths, ids.shape[1])  # (batch, seq_len)
-        x = self.embedding(ids) * mask.unsqueeze(-1)  # (batch, seq_len, embed_dim), pads exactly 0
-        x = x.transpose(1, 2)  # (batch, embed_dim, seq_len): Conv1d wants channels first
-        pooled = []
-        for w, conv in zip(self.widths, self.convs):
-            h = torch.relu(conv(x))  # (batch, filters, seq_len + w - 1); position p = window starting at p-(w-1)
-            valid = lengths_to_mask(lengths + w - 1, h.shape[-1])  # (batch, seq_len + w - 1)
-            h = h.masked_fill(~valid.unsqueeze(1), float("-inf"))
-            pooled.append(h.max(dim=-1).values)  # (batch, filters)
-        return self.classifier(self.dropout(torch.cat(pooled, dim=-1)))  # (batch, num_labels)
+        features = self.conv(self.embedding(ids), mask)  # (batch, filters * n_widths)
+        return self.classifier(self.dropout(features))  # (batch, num_labels)

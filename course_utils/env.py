@@ -1,28 +1,24 @@
 """The first code cell of every chapter: ``env = setup("01")``.
 
-Seeds python/numpy/torch, picks the device, and prints the profile, the device, library versions and where data
-and models come from, so a screenshot of this cell answers most "it doesn't work for me" questions.
+Seeds python/numpy/torch (``seeding.set_seed``), picks the device, and prints the profile, the device, library
+versions and where data and models come from, so a screenshot of this cell answers most "it doesn't work for me"
+questions.
 """
 from __future__ import annotations
 
 import os
 import platform
-import random
 import sys
 import warnings
 from dataclasses import dataclass
 
-from .profiles import Profile, get_profile
-
 from . import links as _links
+from .profiles import Profile, get_profile
+from .seeding import set_seed
 
 # Repository and ref come from pyproject.toml ([project.urls] Repository, [tool.course] ref) through
 # course_utils/links.py, which scripts/sync_links.py keeps in step with every badge and first cell.
 REPO_SLUG = _links.REPO_SLUG
-REPO_URL = _links.repo_url()
-COURSE_VERSION = _links.REF
-# What the Colab setup cell installs: this package at the notebook's own ref (the cell pins Colab's torch).
-PIP_SPEC = _links.pip_spec()
 
 
 # The libraries whose version changes what a chapter prints; compared with the tested versions by ``setup``.
@@ -97,19 +93,6 @@ def in_colab() -> bool:
 def colab_url(notebook_path: str) -> str:
     """The "Open in Colab" URL of a notebook in this repository (``chapters/01_....ipynb``), at the course's ref."""
     return _links.colab_url(notebook_path)
-
-
-def set_seed(seed: int = 0) -> None:
-    """Seed python, numpy and torch (CPU and CUDA) for repeatable runs."""
-    import numpy as np
-    import torch
-
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    if torch.cuda.is_available():
-        torch.cuda.manual_seed_all(seed)
-    os.environ["PYTHONHASHSEED"] = str(seed)
 
 
 def get_device():

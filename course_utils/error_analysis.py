@@ -16,6 +16,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from .arguments import check_texts
+
 __all__ = ["PHENOMENA", "PROBES", "error_table", "misclassified", "tag_phenomena"]
 
 _WORDS = {
@@ -52,18 +54,6 @@ PROBES: list[tuple[str, int, str]] = [
 ]
 
 
-def _check_texts(texts) -> list[str]:
-    if isinstance(texts, str):
-        raise ValueError("texts must be a list of strings, got a single string (wrap it in a list)")
-    if not hasattr(texts, "__iter__"):
-        raise TypeError(f"texts must be a list of strings, got {type(texts).__name__}")
-    texts = list(texts)
-    bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
-    if bad:
-        raise ValueError(f"texts must contain only strings; item {bad[0]} is {type(texts[bad[0]]).__name__}")
-    return texts
-
-
 def tag_phenomena(texts: Sequence[str], long_words: int = 25):
     """pandas DataFrame, one row per text, bool columns ``negation, contrast, sarcasm_cue, intensifier, long``.
 
@@ -71,7 +61,7 @@ def tag_phenomena(texts: Sequence[str], long_words: int = 25):
     """
     import pandas as pd
 
-    texts = _check_texts(texts)
+    texts = check_texts(texts, allow_blank=True)
     if not isinstance(long_words, int) or long_words < 1:
         raise ValueError(f"long_words must be a positive integer, got {long_words!r}")
     cols = {k: [bool(p.search(t)) for t in texts] for k, p in _PATTERNS.items()}
@@ -102,7 +92,7 @@ def error_table(texts: Sequence[str], y_true: Sequence[int], predictions, long_w
     """
     import pandas as pd
 
-    texts = _check_texts(texts)
+    texts = check_texts(texts, allow_blank=True)
     y = np.asarray(y_true)
     if y.shape != (len(texts),):
         raise ValueError(f"y_true has shape {y.shape}, expected ({len(texts)},): one label per text")
@@ -124,7 +114,7 @@ def misclassified(texts: Sequence[str], y_true: Sequence[int], y_pred: Sequence[
                   n: int | None = 10, label_names: Sequence[str] | None = None, long_words: int = 25):
     """pandas DataFrame of the misclassified texts (index = position in ``texts``), optionally only those
     tagged with ``phenomenon``; columns ``text, true, predicted`` and the tag columns. ``n``: at most n rows."""
-    texts = _check_texts(texts)
+    texts = check_texts(texts, allow_blank=True)
     y, p = np.asarray(y_true), np.asarray(y_pred)
     if y.shape != (len(texts),) or p.shape != (len(texts),):
         raise ValueError(f"y_true {y.shape} and y_pred {p.shape} must both have shape ({len(texts)},)")

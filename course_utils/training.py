@@ -31,131 +31,40 @@ import os
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .arguments import (
+    ArgumentTypeError,
+    check_choice,
+    check_int,
+    check_label_ids,
+    check_number,
+    check_table,
+    check_texts,
+)
+from .batching import LengthGroupedBatchSampler, sorted_batches
+from .optim import weight_decay_groups
 from .profiles import Profile, get_profile
+from .seeding import set_seed
+from .truncation import check_truncation, tokenize_truncated
 
-__all__ = ["FineTuneResult", "LengthGroupedBatchSampler", "fine_tune", "predict_logits", "tokenize_truncated",
-           "resolve_mixed_precision", "process_state", "ArgumentTypeError", "MIN_MAX_LENGTH"]
+__all__ = ["FineTuneResult", "fine_tune", "predict_logits", "resolve_mixed_precision", "process_state",
+           "ArgumentTypeError", "MIN_MAX_LENGTH"]
 
 MIXED_PRECISION = ("auto", "no", "fp16", "bf16")
-TRUNCATION = ("head", "tail", "head+tail")
 MIN_MAX_LENGTH = 8  # [CLS] + [SEP] + at least 6 word pieces: below that a text is reduced to (almost) nothing
 # model types whose position ids start after the padding index (RoBERTa's convention): usable length is smaller
 _POSITION_OFFSET_TYPES = ("roberta", "xlm-roberta", "camembert", "data2vec-text", "roberta-prelayernorm", "xmod",
                           "longformer", "ibert", "mpnet")
 
 
-class ArgumentTypeError(TypeError, ValueError):
-    """An argument of the wrong type. A ``TypeError``, and also a ``ValueError`` for code written before the split."""
-
-
 # ---- argument checks ------------------------------------------------------------------------------------------
-
-def _check_int(name: str, value: Any, minimum: int = 1, maximum: int | None = None, hint: str = "") -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ArgumentTypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}"
-                                + (f"; {hint}" if hint else f"; pass e.g. {name}={max(minimum, 1)}"))
-    if value < minimum or (maximum is not None and value > maximum):
-        bounds = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
-        raise ValueError(f"{name} must be an integer {bounds}, got {value!r}" + (f"; {hint}" if hint else ""))
-    return int(value)
-
-
-def _check_number(name: str, value: Any, low: float, high: float, closed_low: bool = True) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ArgumentTypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
-    ok = (low <= value if closed_low else low < value) and value < high  # also False for NaN
-    if not ok:
-        interval = f"{'[' if closed_low else '('}{low:g}, {high:g})"
-        raise ValueError(f"{name} must be a number in {interval}, got {value!r}")
-    return float(value)
-
-
-def _check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
-    return value
-
-
-def _check_texts(texts: Any, name: str = "texts") -> list[str]:
-    """A non-empty list of non-empty strings, from a list, tuple, numpy array or pandas Series of strings."""
-    how = "pass a list of strings, e.g. df['text'].tolist() or [\"a great film\"]"
-    if isinstance(texts, (str, bytes)):
-        raise ArgumentTypeError(f"{name} must be a list of strings, got a single string: wrap it in a list, "
-                                f"e.g. [{texts[:30]!r}]")
-    kind = type(texts).__name__
-    if kind == "DataFrame" or isinstance(texts, dict) or kind in ("Dataset", "DatasetDict"):
-        raise ArgumentTypeError(f"{name} must be a list of strings, got a {kind} (iterating over it gives its "
-                                f"column names or rows, not texts): {how}")
-    if isinstance(texts, (set, frozenset)):
-        raise ArgumentTypeError(f"{name} must be a list of strings, got a {kind}, which has no order "
-                                f"(predictions could not be matched to texts): {how}")
-    if getattr(texts, "ndim", 1) != 1:
-        raise ArgumentTypeError(f"{name} must be a 1-D list of strings, got an array of shape {texts.shape}: {how}")
-    try:
-        texts = list(texts)
-    except TypeError:
-        raise ArgumentTypeError(f"{name} must be a list of strings, got {kind}: {how}") from None
-    if not texts:
-        raise ValueError(f"{name} is empty: pass at least one text")
-    bad = [i for i, t in enumerate(texts) if not isinstance(t, str) or not t.strip()]
-    if bad:
-        raise ValueError(f"{name}: {len(bad)} item(s) are empty or not strings (first at position {bad[0]}: "
-                         f"{texts[bad[0]]!r}); drop them or fill them first (NaN means a missing text)")
-    return texts
-
-
-def _is_int_label(x: Any) -> bool:
-    if isinstance(x, numbers.Integral):
-        return True
-    return isinstance(x, numbers.Real) and float(x).is_integer()  # 1.0 from a float column is fine, NaN is not
-
-
-def _check_table(data: Any, text_column: Any, label_column: Any, name: str) -> tuple[list[str], list[int]]:
-    """Texts and integer labels of a DataFrame or ``datasets.Dataset``; one clear error for what is wrong."""
-    kind = type(data).__name__
-    if kind == "DataFrame":
-        columns = list(data.columns)
-    elif kind == "Dataset" and hasattr(data, "column_names"):
-        columns = list(data.column_names)
-    else:
-        raise ArgumentTypeError(f"{name}: expected a datasets.Dataset or a pandas DataFrame, got {kind}; "
-                                "e.g. pd.DataFrame({'text': texts, 'label': labels})")
-    for role, col in (("text_column", text_column), ("label_column", label_column)):
-        if not isinstance(col, str):
-            raise ArgumentTypeError(f"{role} must be a column name (a string), got {type(col).__name__} {col!r}")
-        if col not in columns:
-            raise ValueError(f"{name}: {role}={col!r} is not a column; the columns are {columns}: "
-                             f"pass {role}=<one of them>")
-    if len(data) == 0:
-        raise ValueError(f"{name}: the dataset is empty (0 rows)")
-    texts = list(data[text_column])
-    empty = [i for i, t in enumerate(texts) if not isinstance(t, str) or not t.strip()]
-    if empty:
-        raise ValueError(f"{name}: {len(empty)} row(s) have an empty or non-string {text_column!r} (first at row "
-                         f"{empty[0]}: {texts[empty[0]]!r}); drop or fill them first, e.g. df.dropna(subset=[col])")
-    raw = list(data[label_column])
-    bad = [i for i, x in enumerate(raw) if isinstance(x, bool) or not _is_int_label(x)]
-    if bad:
-        raise ValueError(f"{name}: labels in {label_column!r} must be integers 0..K-1 (row {bad[0]} is "
-                         f"{raw[bad[0]]!r}); map strings first, e.g. df[col] = df[col].astype('category').cat.codes")
-    return texts, [int(x) for x in raw]
-
 
 def _num_labels(train: Any, labels: list[int], label_column: str) -> int:
     """K for the new head: from train's labels, which must be 0..K-1, every class present, K >= 2."""
-    values = sorted(set(labels))
-    if len(values) < 2:
-        raise ValueError(f"train: every row has label {values[0]}: a classifier needs at least 2 classes in "
-                         f"{label_column!r} (labels 0..K-1, K >= 2); add rows of the other class(es)")
-    k = values[-1] + 1
-    if values[0] < 0 or values != list(range(k)):
-        raise ValueError(f"train: labels in {label_column!r} must be 0..K-1 with every class present; found "
-                         f"{values[:10]}{' ...' if len(values) > 10 else ''}: renumber them, e.g. with "
-                         "df[col].astype('category').cat.codes")
+    k = check_label_ids(labels, label_column, "train", min_classes=2)
     declared = getattr(getattr(train, "features", {}).get(label_column), "num_classes", None)  # a ClassLabel
     return max(k, int(declared)) if declared else k
 
@@ -194,23 +103,13 @@ def _model_length_limit(model: Any, tokenizer: Any) -> tuple[int | None, str]:
 def _check_max_length(max_length: Any, model: Any = None, tokenizer: Any = None) -> int:
     hint = (f"[CLS] and [SEP] take 2 of the max_length tokens, so below {MIN_MAX_LENGTH} almost nothing of a text "
             "is left to classify; use e.g. 64 for sentences, 128-512 for long documents")
-    max_length = _check_int("max_length", max_length, MIN_MAX_LENGTH, hint=hint)
+    max_length = check_int("max_length", max_length, MIN_MAX_LENGTH, hint=hint)
     if model is not None:
         limit, why = _model_length_limit(model, tokenizer)
         if limit is not None and max_length > limit:
             raise ValueError(f"max_length={max_length} is longer than this model can read ({why}): "
                              f"use max_length <= {limit} (cut longer texts with truncation='head+tail')")
     return max_length
-
-
-def _check_truncation(truncation: Any, head_tokens: Any, max_length: int) -> None:
-    _check_choice("truncation", truncation, TRUNCATION)
-    head_tokens = _check_int("head_tokens", head_tokens, 0)
-    budget = max_length - 2
-    if truncation == "head+tail" and not 0 < head_tokens < budget:
-        raise ValueError(f"head_tokens must be in (0, max_length - 2) = (0, {budget}) for truncation='head+tail', "
-                         f"got {head_tokens}: it is how many word pieces to keep from the start, the rest come "
-                         "from the end")
 
 
 def _check_model(model: Any, name: str = "model") -> None:
@@ -272,57 +171,6 @@ class FineTuneResult:
         return torch.softmax(torch.from_numpy(logits), dim=-1).numpy()
 
 
-class LengthGroupedBatchSampler:
-    """Batches of indices of similar length, in a random order that changes every epoch (seeded).
-
-    Shuffle all rows, cut them into "mega-batches" of ``mega * batch_size`` rows, sort each mega-batch by length
-    (longest first), cut it into batches, then shuffle the order of the batches. Each batch is then padded to
-    a length close to that of its rows, while every epoch still sees a different mix of rows.
-    Only the last batch can be smaller than ``batch_size`` (Accelerate's sharding over several processes relies
-    on that: a short batch in the middle would drop rows). The order depends only on ``seed`` and the epoch, so
-    every process computes the same order and takes its own share.
-    ``shuffle=False``: one global sort by length (for evaluation: order does not matter there).
-    """
-
-    def __init__(self, lengths: Sequence[int], batch_size: int, seed: int = 0, shuffle: bool = True,
-                 group_by_length: bool = True, mega: int = 50):
-        _check_int("batch_size", batch_size, 1)
-        _check_int("mega", mega, 1)
-        self.lengths = np.asarray(lengths)
-        self.batch_size, self.seed, self.shuffle, self.group, self.mega = batch_size, seed, shuffle, group_by_length, mega
-        self.epoch = 0
-
-    def __len__(self) -> int:
-        return math.ceil(len(self.lengths) / self.batch_size)
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def batches(self) -> list[list[int]]:
-        n, bs = len(self.lengths), self.batch_size
-        rng = np.random.default_rng([self.seed, self.epoch])
-        if not self.shuffle:
-            order = np.argsort(-self.lengths, kind="stable") if self.group else np.arange(n)
-            return [order[i:i + bs].tolist() for i in range(0, n, bs)]
-        order = rng.permutation(n)
-        if not self.group:
-            return [order[i:i + bs].tolist() for i in range(0, n, bs)]
-        batches = []
-        step = bs * self.mega  # a multiple of bs: only the last chunk can leave a short batch
-        for start in range(0, n, step):
-            chunk = order[start:start + step]
-            chunk = chunk[np.argsort(-self.lengths[chunk], kind="stable")]
-            batches += [chunk[i:i + bs].tolist() for i in range(0, len(chunk), bs)]
-        shuffled = [batches[i] for i in rng.permutation(len(batches))]
-        return [b for b in shuffled if len(b) == bs] + [b for b in shuffled if len(b) < bs]  # the short one last
-
-    def __iter__(self) -> Iterator[list[int]]:
-        batches = self.batches()
-        if self.shuffle:
-            self.epoch += 1  # next epoch, next order (also when nobody calls set_epoch)
-        return iter(batches)
-
-
 class _Encoded:
     """A list-backed torch dataset of tokenized rows (dicts of lists), labels and row numbers (``idx``)."""
 
@@ -342,39 +190,6 @@ class _Encoded:
 
     def lengths(self) -> list[int]:
         return [len(x) for x in self.enc["input_ids"]]
-
-
-def tokenize_truncated(tokenizer, texts: Sequence[str], max_length: int, truncation: str = "head",
-                       head_tokens: int = 128) -> dict[str, list[list[int]]]:
-    """Tokenize ``texts`` (no padding) so that each has at most ``max_length`` tokens including [CLS] and [SEP].
-
-    truncation: ``"head"`` keeps the first word pieces (the tokenizer's default), ``"tail"`` the last ones, and
-    ``"head+tail"`` the first ``head_tokens`` plus the last ``max_length - 2 - head_tokens`` (Sun et al. 2019).
-    Texts that fit are kept whole whatever the strategy. Returns ``input_ids``, ``attention_mask`` (and
-    ``token_type_ids`` where the tokenizer uses them), lists of lists.
-    """
-    _check_choice("truncation", truncation, TRUNCATION)
-    special = tokenizer.num_special_tokens_to_add(pair=False) if hasattr(tokenizer, "num_special_tokens_to_add") else 2
-    _check_int("max_length", max_length, special + 1,
-               hint=f"the tokenizer adds {special} special tokens, so at least one word piece needs {special + 1}")
-    if truncation == "head":
-        return dict(tokenizer(list(texts), truncation=True, max_length=max_length))
-    _check_truncation(truncation, head_tokens, max_length)
-    budget = max_length - 2
-    head = 0 if truncation == "tail" else head_tokens
-    cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
-    if cls is None or sep is None:
-        raise ValueError(f"truncation={truncation!r} needs a tokenizer with [CLS]/[SEP]-style tokens; "
-                         f"{type(tokenizer).__name__} has none: use truncation='head'")
-    ids = []
-    for x in tokenizer(list(texts), add_special_tokens=False, verbose=False)["input_ids"]:  # no "too long" warning
-        if len(x) > budget:
-            x = x[:head] + x[len(x) - (budget - head):]
-        ids.append([cls, *x, sep])  # (<= max_length,) as the tokenizer would wrap one sequence
-    enc = {"input_ids": ids, "attention_mask": [[1] * len(x) for x in ids]}
-    if "token_type_ids" in tokenizer.model_input_names:
-        enc["token_type_ids"] = [[0] * len(x) for x in ids]
-    return enc
 
 
 def _forward_logits(model, batch: dict[str, Any], num_labels: int | None = None):
@@ -403,16 +218,15 @@ def predict_logits(model, tokenizer, texts: Sequence[str], max_length: int = 128
     import torch
     from transformers import DataCollatorWithPadding
 
-    texts = _check_texts(texts)
+    texts = check_texts(texts)
     _check_model(model)
     _check_tokenizer(tokenizer)
-    batch_size = _check_int("batch_size", batch_size, 1)
+    batch_size = check_int("batch_size", batch_size, 1)
     max_length = _check_max_length(max_length, model, tokenizer)
-    _check_truncation(truncation, head_tokens, max_length)
+    check_truncation(truncation, head_tokens, max_length)
     device = next(model.parameters()).device
     precision = _effective_precision(resolve_mixed_precision(mixed_precision, device=device), device)
     data = _Encoded(tokenize_truncated(tokenizer, texts, max_length, truncation, head_tokens))
-    sampler = LengthGroupedBatchSampler(data.lengths(), batch_size, shuffle=False)
     collate = DataCollatorWithPadding(tokenizer)
     dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
     autocast = torch.autocast(device.type, dtype=dtype) if dtype is not None else nullcontext()
@@ -421,7 +235,7 @@ def predict_logits(model, tokenizer, texts: Sequence[str], max_length: int = 128
     out: list[tuple[list[int], np.ndarray]] = []
     try:
         with torch.inference_mode(), autocast:
-            for idx in sampler.batches():
+            for idx in sorted_batches(data.lengths(), batch_size):
                 batch = {k: v.to(device) for k, v in collate([data[i] for i in idx]).items()}
                 out.append((idx, _forward_logits(model, batch).float().cpu().numpy()))
     finally:
@@ -430,16 +244,6 @@ def predict_logits(model, tokenizer, texts: Sequence[str], max_length: int = 128
     for idx, lg in out:
         logits[idx] = lg
     return logits
-
-
-def _default_param_groups(model, weight_decay: float) -> list[dict[str, Any]]:
-    """Weight decay on weight matrices only: never on biases or LayerNorm (as in BERT's original recipe)."""
-    decay, no_decay = [], []
-    for name, p in model.named_parameters():
-        if not p.requires_grad:
-            continue
-        (no_decay if p.ndim < 2 or "norm" in name.lower() else decay).append(p)
-    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
 # ---- precision and processes ----------------------------------------------------------------------------------
@@ -476,7 +280,7 @@ def resolve_mixed_precision(mixed_precision: str = "auto", min_cpu_speedup: floa
     """
     import torch
 
-    _check_choice("mixed_precision", mixed_precision, MIXED_PRECISION)
+    check_choice("mixed_precision", mixed_precision, MIXED_PRECISION)
     if mixed_precision != "auto":
         return mixed_precision
     kind = getattr(device, "type", device)
@@ -572,30 +376,51 @@ class _Settings:
     progress: bool
 
 
-def _settings(prof: Profile, **kw: Any) -> _Settings:
-    """Fill ``None`` from the profile and check every scalar argument (one clear error for the first bad one)."""
+def _settings(profile: Any, param_groups: Any, **kw: Any) -> tuple[Profile, _Settings]:
+    """The profile, and the arguments with ``None`` filled from it, each checked (one clear error for the first
+    bad one)."""
+    if profile is not None and not isinstance(profile, (Profile, str)):
+        raise ArgumentTypeError(f"profile must be a Profile, a profile name or None, got {type(profile).__name__}")
+    if param_groups is not None and not callable(param_groups):
+        raise ArgumentTypeError("param_groups must be a callable(model) -> list of param-group dicts, got "
+                                f"{type(param_groups).__name__}")
+    prof = profile if isinstance(profile, Profile) else get_profile(profile)
     for name in ("epochs", "batch_size", "learning_rate", "max_length"):
         if kw[name] is None:
             kw[name] = getattr(prof, name)
     kw["eval_batch_size"] = prof.eval_batch_size
     for name in ("epochs", "batch_size", "grad_accum_steps"):
-        _check_int(name, kw[name], 1)
+        check_int(name, kw[name], 1)
     _check_max_length(kw["max_length"])  # the model's own limit is checked once it is loaded
-    _check_number("learning_rate", kw["learning_rate"], 0, 1, closed_low=False)
-    _check_number("warmup_ratio", kw["warmup_ratio"], 0, 1)
-    _check_number("weight_decay", kw["weight_decay"], 0, math.inf)
-    _check_choice("mixed_precision", kw["mixed_precision"], MIXED_PRECISION)
-    _check_truncation(kw["truncation"], kw["head_tokens"], kw["max_length"])
-    _check_int("seed", kw["seed"], 0, 2**32 - 1)
+    check_number("learning_rate", kw["learning_rate"], 0, 1, closed_low=False)
+    check_number("warmup_ratio", kw["warmup_ratio"], 0, 1)
+    check_number("weight_decay", kw["weight_decay"], 0, math.inf)
+    check_choice("mixed_precision", kw["mixed_precision"], MIXED_PRECISION)
+    check_truncation(kw["truncation"], kw["head_tokens"], kw["max_length"])
+    check_int("seed", kw["seed"], 0, 2**32 - 1)
     for name in ("group_by_length", "eval_every_epoch", "progress"):
         if not isinstance(kw[name], (bool, np.bool_)):
             raise ArgumentTypeError(f"{name} must be True or False, got {type(kw[name]).__name__} {kw[name]!r}")
-    return _Settings(**kw)
+    return prof, _Settings(**kw)
+
+
+def _check_tables(train: Any, eval: Any, text_column: Any, label_column: Any):  # noqa: A002
+    """(texts, labels) of train and of eval, and K, the number of classes (from train)."""
+    train_rows = check_table(train, text_column, label_column, "train")
+    eval_rows = check_table(eval, text_column, label_column, "eval")
+    num_labels = _num_labels(train, train_rows[1], label_column)
+    _check_eval_labels(eval_rows[1], num_labels, label_column)
+    return train_rows, eval_rows, num_labels
+
+
+def _encode(tokenizer, rows: tuple[list[str], list[int]], s: _Settings) -> _Encoded:
+    """Tokenized (truncated as ``s`` says, not padded) rows with their labels."""
+    texts, labels = rows
+    return _Encoded(tokenize_truncated(tokenizer, texts, s.max_length, s.truncation, s.head_tokens), labels)
 
 
 def _load_model(model_name_or_path: Any, model: Any, tokenizer: Any, num_labels: int, prof: Profile, seed: int):
     """The model, its tokenizer and a path-free name; the new head's weights depend on ``seed``."""
-    from .env import set_seed
     from .models import load_classifier, load_tokenizer, resolve_checkpoint
 
     if model is not None:
@@ -653,7 +478,7 @@ def _prepare_run(model, tokenizer, train_data: _Encoded, eval_data: _Encoded, nu
     eval_sampler = LengthGroupedBatchSampler(eval_data.lengths(), s.eval_batch_size, shuffle=False)
     train_dl = DataLoader(train_data, batch_sampler=train_sampler, collate_fn=collate)  # num_workers=0: no
     eval_dl = DataLoader(eval_data, batch_sampler=eval_sampler, collate_fn=collate)     # unseeded worker RNG
-    groups = param_groups(model) if param_groups is not None else _default_param_groups(model, s.weight_decay)
+    groups = param_groups(model) if param_groups is not None else weight_decay_groups(model, s.weight_decay)
     optimizer = torch.optim.AdamW(groups, lr=s.learning_rate, weight_decay=s.weight_decay)
     model, optimizer, train_dl, eval_dl = accelerator.prepare(model, optimizer, train_dl, eval_dl)
     total_updates = math.ceil(len(train_dl) / s.grad_accum_steps) * s.epochs  # len: this process's share
@@ -742,8 +567,6 @@ def _train(run: _Run, s: _Settings) -> dict[str, Any]:
     """The epochs: train, (evaluate), record. Returns history, metrics, predictions, step losses and timings."""
     from tqdm.auto import tqdm
 
-    from .env import set_seed
-
     acc = run.accelerator
     history, step_losses, metrics, eval_pred = [], [], {}, None
     rows_per_process = [0] * acc.num_processes
@@ -815,33 +638,25 @@ def fine_tune(
     seed: the same seed gives the same weights, losses and metrics (on the same machine and process count).
     Returns a ``FineTuneResult`` (metrics on ``eval``: accuracy, macro f1, loss, n).
     """
-    from .models import count_parameters
-
     t_start = time.perf_counter()
-    if profile is not None and not isinstance(profile, (Profile, str)):
-        raise ArgumentTypeError(f"profile must be a Profile, a profile name or None, got {type(profile).__name__}")
-    prof = profile if isinstance(profile, Profile) else get_profile(profile)
-    s = _settings(prof, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, max_length=max_length,
-                  weight_decay=weight_decay, warmup_ratio=warmup_ratio, grad_accum_steps=grad_accum_steps,
-                  mixed_precision=mixed_precision, truncation=truncation, head_tokens=head_tokens,
-                  group_by_length=group_by_length, seed=seed, eval_every_epoch=eval_every_epoch, progress=progress)
-    if param_groups is not None and not callable(param_groups):
-        raise ArgumentTypeError("param_groups must be a callable(model) -> list of param-group dicts, got "
-                                f"{type(param_groups).__name__}")
-    train_texts, train_labels = _check_table(train, text_column, label_column, "train")
-    eval_texts, eval_labels = _check_table(eval, text_column, label_column, "eval")
-    num_labels = _num_labels(train, train_labels, label_column)
-    _check_eval_labels(eval_labels, num_labels, label_column)
+    prof, s = _settings(profile, param_groups, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+                        max_length=max_length, weight_decay=weight_decay, warmup_ratio=warmup_ratio,
+                        grad_accum_steps=grad_accum_steps, mixed_precision=mixed_precision, truncation=truncation,
+                        head_tokens=head_tokens, group_by_length=group_by_length, seed=seed,
+                        eval_every_epoch=eval_every_epoch, progress=progress)
+    train_rows, eval_rows, num_labels = _check_tables(train, eval, text_column, label_column)
     resolve_mixed_precision(s.mixed_precision)  # run the CPU probe (if any) before seeding; it is cached
-
     model, tokenizer, ckpt_name = _load_model(model_name_or_path, model, tokenizer, num_labels, prof, s.seed)
     _check_max_length(s.max_length, model, tokenizer)
-    train_data = _Encoded(tokenize_truncated(tokenizer, train_texts, s.max_length, s.truncation, s.head_tokens),
-                          train_labels)
-    eval_data = _Encoded(tokenize_truncated(tokenizer, eval_texts, s.max_length, s.truncation, s.head_tokens),
-                         eval_labels)
-    run = _prepare_run(model, tokenizer, train_data, eval_data, num_labels, s, param_groups)
-    out = _train(run, s)
+    run = _prepare_run(model, tokenizer, _encode(tokenizer, train_rows, s), _encode(tokenizer, eval_rows, s),
+                       num_labels, s, param_groups)
+    return _result(run, _train(run, s), tokenizer, s, num_labels, ckpt_name, t_start)
+
+
+def _result(run: _Run, out: dict[str, Any], tokenizer, s: _Settings, num_labels: int, ckpt_name: str,
+            t_start: float) -> FineTuneResult:
+    """The trained model, unwrapped from Accelerate, and everything ``fine_tune`` measured."""
+    from .models import count_parameters
 
     # keep_fp32_wrapper=False: give back a plain module whose forward does not autocast by itself (a model that
     # silently stays in bf16 breaks int8 quantisation and fp32 comparisons); predict() autocasts explicitly.

@@ -216,10 +216,14 @@ def hub_offline() -> bool:
 
 
 def _load_hub(name: str, info: dict[str, Any], verify: bool):
-    """Load from the local HF cache or the hub, in the course schema.
+    """Load with ``datasets.load_dataset`` at the registry's revision, in the course schema (row counts checked
+    when ``verify``).
 
-    Returns ``(DatasetDict, source)`` with ``source`` ``"cache"`` (offline mode) or ``"hub"``; raises
-    ``DatasetUnavailableError`` (one message with the fix) when neither has it.
+    Returns ``(DatasetDict, source)``. ``source`` says how it was asked for, not where the bytes came from:
+    ``"cache"`` when an offline variable (``HF_HUB_OFFLINE`` and the like, see ``hub_offline``) is set, so only the
+    local Hugging Face cache could serve it; ``"hub"`` otherwise (``load_dataset`` asks the hub and may reuse files
+    it cached before). Raises ``DatasetUnavailableError`` (one message with the fix) when neither has it, and
+    ``DatasetVerificationError`` from the row check.
     """
     import datasets
 

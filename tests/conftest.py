@@ -59,3 +59,48 @@ def tokenizer():
     import course_utils as cu
 
     return cu.load_tokenizer("encoder")
+
+
+# --- a headless Chromium for the browser tests (test_browser_attention.py, test_lab_browser.py) ---------------------
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-dev-shm-usage"]
+
+
+def _chromium() -> "str | None":
+    import shutil
+
+    env = os.environ.get("CHROMIUM_PATH")
+    if env and Path(env).is_file():
+        return env
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by playwright (no browser download); skips with the reason where either is missing."""
+    exe = _chromium()
+    if exe is None:
+        pytest.skip("Chromium is not installed (Debian: apt-get install chromium; or set CHROMIUM_PATH)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("the Python package 'playwright' is not installed (pip install playwright; no browser download needed)")
+    with sync_playwright() as pw:
+        try:
+            b = pw.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
+        except Exception as exc:  # an incompatible or broken browser: skip with the reason, do not fail CI
+            pytest.skip(f"Chromium at {exe} could not be started by Playwright: {str(exc).splitlines()[0]}")
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    """An empty results store (COURSE_RESULTS) in a temp folder; returns its path."""
+    path = tmp_path / "results.csv"
+    monkeypatch.setenv("COURSE_RESULTS", str(path))
+    return path

@@ -11,7 +11,8 @@ import pytest
 import torch
 
 from course_utils.checks import ch04
-from course_utils.training import LengthGroupedBatchSampler, fine_tune, predict_logits
+from course_utils.batching import LengthGroupedBatchSampler
+from course_utils.training import fine_tune, predict_logits
 from training_helpers import tiny_model  # noqa: E402
 
 POS = ["a great , moving film", "wonderful acting and a clever script", "i loved every minute", "funny and warm",
@@ -205,7 +206,7 @@ def test_check_param_groups():
 # --- truncation strategies and mixed precision ------------------------------------------------------------------
 
 def test_tokenize_truncated_keeps_head_tail_or_both(tokenizer):
-    from course_utils.training import tokenize_truncated
+    from course_utils.truncation import tokenize_truncated
 
     text = "one two three four five six seven eight nine ten"
     pieces = tokenizer(text, add_special_tokens=False)["input_ids"]
@@ -227,7 +228,7 @@ def test_tokenize_truncated_keeps_head_tail_or_both(tokenizer):
     (dict(truncation="head+tail", head_tokens=0), "head_tokens must be in"),
 ])
 def test_tokenize_truncated_rejects_bad_arguments(tokenizer, kwargs, match):
-    from course_utils.training import tokenize_truncated
+    from course_utils.truncation import tokenize_truncated
 
     with pytest.raises(ValueError, match=match):
         tokenize_truncated(tokenizer, ["a b c d e f g h i j"], 8, **kwargs)

@@ -3,10 +3,12 @@ import pytest
 import torch
 from torch import nn
 
+from course_utils.features import TokenCache, train_head
 from course_utils.heads import (
-    HEAD_NAMES, Chunks, EncoderWithHead, HierarchicalChunkModel, TokenCache, chunk_documents, head_tail_ids,
-    last_real_step, make_head, masked_max, masked_mean, param_groups, train_head,
+    HEAD_NAMES, EncoderWithHead, last_real_step, make_head, masked_max, masked_mean, param_groups,
 )
+from course_utils.long_docs import Chunks, HierarchicalChunkModel, chunk_documents
+from course_utils.truncation import head_tail_ids
 
 H = 16
 
@@ -206,3 +208,4 @@ def test_input_validation():
         make_head("cls", H, 1)
     with pytest.raises(ValueError, match="head"):
         EncoderWithHead(tiny_encoder(), make_head("cls", H + 2, 2))
+

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 import course_utils as cu
+from course_utils import costs as C
 from course_utils import variants as V
 from course_utils.checks import ch06
 
@@ -58,8 +59,8 @@ def test_tiny_checkpoint_load_finetune_measure(key, sst2_small, tmp_path):
     assert type(res.model).__name__.endswith("ForSequenceClassification")
     assert res.predict(["great", "awful film"]).shape == (2,)
 
-    cost = V.measure_cost(res.model.cpu(), batch_sizes=(1, 2), seq_len=16, repeats=(2, 1))
-    assert cost["params"] == V.count_params(res.model) > 0
+    cost = C.measure_cost(res.model.cpu(), batch_sizes=(1, 2), seq_len=16, repeats=(2, 1))
+    assert cost["params"] == cu.count_parameters(res.model) > 0
     assert cost["disk_fp16_mb"] < cost["disk_fp32_mb"]
     assert cost["latency_b1_ms"] > 0 and cost["latency_b2_ms"] > 0 and cost["peak_mem_mb"] > 0
 
@@ -73,21 +74,21 @@ def test_real_configs_match_hub_parameter_counts(model_id, n_params):
 
     with torch.device("meta"):
         model = AutoModel.from_config(V.build_config(model_id, "real"))
-    assert V.count_params(model) == n_params
+    assert cu.count_parameters(model) == n_params
 
 
 def test_albert_shares_layers_but_bert_does_not():
     """Cross-layer sharing: ALBERT's parameter count does not grow with depth; BERT's does."""
     albert2, albert6 = (V.build_model("albert", "tiny", num_hidden_layers=n) for n in (2, 6))
-    assert V.count_params(albert2) == V.count_params(albert6)
+    assert cu.count_parameters(albert2) == cu.count_parameters(albert6)
     bert2, bert6 = (V.build_model("bert-base", "tiny", num_hidden_layers=n) for n in (2, 6))
-    assert V.count_params(bert6) > V.count_params(bert2)
+    assert cu.count_parameters(bert6) > cu.count_parameters(bert2)
 
 
 def test_size_on_disk_matches_bytes_per_param():
     model = V.build_model("tinybert", "tiny", hidden_size=64, intermediate_size=128)
-    n = V.count_params(model)
-    fp32, fp16 = V.size_on_disk_mb(model, "fp32"), V.size_on_disk_mb(model, "fp16")
+    n = cu.count_parameters(model)
+    fp32, fp16 = C.size_on_disk_mb(model, "fp32"), C.size_on_disk_mb(model, "fp16")
     assert n * 4 / 1e6 <= fp32 < n * 4 / 1e6 + 0.05  # + the safetensors header
     assert n * 2 / 1e6 <= fp16 < n * 2 / 1e6 + 0.05
 
@@ -95,11 +96,11 @@ def test_size_on_disk_matches_bytes_per_param():
 def test_quantize_dynamic_int8_shrinks_and_agrees():
     torch.manual_seed(0)
     model = V.build_model("tinybert", "tiny", vocab_size=100, hidden_size=128, intermediate_size=512)
-    q = V.quantize_dynamic_int8(model)
+    q = C.quantize_dynamic_int8(model)
     assert not any(type(m) is torch.nn.Linear for m in q.modules())
     assert any(type(m) is torch.nn.Linear for m in model.modules())  # the original is untouched
-    assert V.quantized_size_mb(q) < 0.5 * V.quantized_size_mb(model)
-    batch = V.dummy_batch(model, 4, 16)
+    assert C.quantized_size_mb(q) < 0.5 * C.quantized_size_mb(model)
+    batch = C.dummy_batch(model, 4, 16)
     with torch.inference_mode():
         a, b = model(**batch).logits, q(**batch).logits
     assert a.shape == b.shape and torch.allclose(a, b, atol=0.1)
@@ -107,8 +108,8 @@ def test_quantize_dynamic_int8_shrinks_and_agrees():
 
 def test_pareto_front():
     pts = [(10, 0.90), (20, 0.85), (5, 0.80), (40, 0.95), (30, 0.95), (5, 0.80)]
-    assert V.pareto_front(pts) == [2, 5, 0, 4] or V.pareto_front(pts) == [5, 2, 0, 4]
-    assert V.pareto_front([(1, 0.5)]) == [0]
+    assert C.pareto_front(pts) == [2, 5, 0, 4] or C.pareto_front(pts) == [5, 2, 0, 4]
+    assert C.pareto_front([(1, 0.5)]) == [0]
 
 
 def test_published_numbers_are_cited_and_in_range():
@@ -125,10 +126,10 @@ def test_published_numbers_are_cited_and_in_range():
     (lambda: V.train_tokenizer("bpe", ["a b c"]), "kind"),
     (lambda: V.train_tokenizer("wordpiece", ["", "  "]), "texts"),
     (lambda: V.train_tokenizer("wordpiece", ["a"], vocab_size=3), "vocab_size"),
-    (lambda: V.size_on_disk_mb(V.build_model("tinybert", "tiny"), "int4"), "dtype"),
-    (lambda: V.measure_latency(V.build_model("tinybert", "tiny"), repeats=0), "repeats"),
-    (lambda: V.dummy_batch(V.build_model("tinybert", "tiny"), 1, 4096), "seq_len"),
-    (lambda: V.measure_cost(V.build_model("tinybert", "tiny"), batch_sizes=(1, 2), seq_len=8, repeats=(1,)), "repeats"),
+    (lambda: C.size_on_disk_mb(V.build_model("tinybert", "tiny"), "int4"), "dtype"),
+    (lambda: C.measure_latency(V.build_model("tinybert", "tiny"), repeats=0), "repeats"),
+    (lambda: C.dummy_batch(V.build_model("tinybert", "tiny"), 1, 4096), "seq_len"),
+    (lambda: C.measure_cost(V.build_model("tinybert", "tiny"), batch_sizes=(1, 2), seq_len=8, repeats=(1,)), "repeats"),
 ])
 def test_helpers_raise_clear_value_errors(call, match):
     with pytest.raises(ValueError, match=match):
@@ -151,7 +152,7 @@ def test_check_albert_embedding():
 
 
 def test_check_pareto():
-    assert ch06.check_pareto(V.pareto_front)
+    assert ch06.check_pareto(C.pareto_front)
 
     def keeps_ties_wrong(points):  # treats "equal" as beaten
         return [i for i, (c, a) in enumerate(points)
@@ -159,7 +160,7 @@ def test_check_pareto():
 
     assert not ch06.check_pareto(keeps_ties_wrong)
     assert not ch06.check_pareto(lambda pts: list(range(len(pts))))
-    assert not ch06.check_pareto(lambda pts: sorted(V.pareto_front(pts), reverse=True))
+    assert not ch06.check_pareto(lambda pts: sorted(C.pareto_front(pts), reverse=True))
 
 
 def test_check_disk_size():

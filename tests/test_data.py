@@ -4,7 +4,7 @@ from datasets import ClassLabel, Dataset
 
 import course_data
 import course_utils as cu
-from course_utils.data import as_dataset, stratified_subsample
+from course_utils.datasets_io import as_dataset, stratified_subsample
 
 
 def test_mirror_loads_real_sst2_in_course_schema(real_mirror):

@@ -4,12 +4,6 @@ import course_utils as cu
 from course_utils.results import COLUMNS
 
 
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    path = tmp_path / "results.csv"
-    monkeypatch.setenv("COURSE_RESULTS", str(path))
-    return path
-
 
 def test_record_and_leaderboard(store):
     cu.record_result("01", "tfidf_lr", "LogReg", "sst2", "validation", "accuracy", 0.80, n_train=6920, seconds=1.5, params=10, profile="cpu")

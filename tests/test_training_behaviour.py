@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 import torch
 
-from course_utils.training import LengthGroupedBatchSampler, fine_tune
+from course_utils.batching import LengthGroupedBatchSampler
+from course_utils.training import fine_tune
 from training_helpers import tiny_model  # noqa: E402
 
 

@@ -67,12 +67,12 @@ def test_the_filters_fail_a_real_pytest_run(tmp_path):
 def test_quantize_dynamic_int8_hides_only_torchs_known_notices():
     import torch
 
-    from course_utils import variants
+    from course_utils import costs
 
     model = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2)).eval()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        quantized = variants.quantize_dynamic_int8(model)
+        quantized = costs.quantize_dynamic_int8(model)
         quantized(torch.randn(2, 8))
     assert not [str(w.message)[:120] for w in caught if "quantiz" in str(w.message).lower()]
     with warnings.catch_warnings(record=True) as caught:  # the silencing does not leak out of the function

@@ -31,7 +31,7 @@ def check_albert_embedding(answer) -> str:
 
 
 def pareto_reference(points) -> list[int]:
-    from ..variants import pareto_front
+    from ..costs import pareto_front
 
     return pareto_front(points)
 
@@ -54,7 +54,7 @@ def check_pareto(answer) -> str:
         got = as_index_list(answer(pts), "pareto(points)")
         require(sorted(got) == sorted(ref), f"on random points you returned {sorted(got)}, expected {sorted(ref)}",
                 hint="ties: a point with the same latency and the same accuracy as another does not beat it")
-    return "it matches course_utils.variants.pareto_front on the toy case and on 20 random sets (with ties)."
+    return "it matches course_utils.costs.pareto_front on the toy case and on 20 random sets (with ties)."
 
 
 @exercise("6.3", "size on disk from the parameter count")

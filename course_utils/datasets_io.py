@@ -1,7 +1,10 @@
-"""Loading the course datasets (with the profile's subsampling) and checking data a learner brings.
+"""The course datasets at the profile's size, and a learner's own table checked and turned into a Dataset.
 
 >>> dsd = load_course_dataset("sst2")          # DatasetDict: columns text, label (ClassLabel)
 >>> train = as_dataset(my_dataframe, "text", "label")   # validate your own data
+
+Not to be confused with ``data/`` (the package ``course_data``: the dataset registry, the dataset cards and the
+download-and-verify code this module calls) or ``results/`` (the store of measured results, ``results.py``).
 """
 from __future__ import annotations
 
@@ -13,9 +16,9 @@ from course_data import (  # re-exported: learners import everything from course
     DatasetVerificationError,
     dataset_info,
     load_raw,
-    registry,
 )
 
+from .arguments import check_label_ids, check_table
 from .profiles import Profile, get_profile
 
 __all__ = [
@@ -26,9 +29,6 @@ __all__ = [
     "load_course_dataset",
     "stratified_subsample",
 ]
-
-_LAST_REPORTS: dict[str, str] = {}
-
 
 def _check_subsample_args(ds: Any, n: Any, label_column: Any, seed: Any) -> None:
     """Types and ranges of ``stratified_subsample``'s arguments, each error naming the argument and the fix."""
@@ -101,7 +101,6 @@ def load_course_dataset(
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise TypeError(f"seed must be an integer >= 0 (e.g. seed=0), got {seed!r}")
     dsd, report = load_raw(name)
-    _LAST_REPORTS[name] = str(report)
     if subsample:
         for split in list(dsd):
             n = prof.train_size(name) if split == "train" else prof.eval_size(name)
@@ -113,81 +112,18 @@ def load_course_dataset(
     return dsd
 
 
-def data_sources() -> dict[str, str]:
-    """Where each dataset loaded in this session came from (for the setup printout)."""
-    return dict(_LAST_REPORTS)
-
-
-def _as_dataset_fix(data: Any) -> str:
-    """How to turn what a learner passed to ``as_dataset`` into a DataFrame or Dataset."""
-    if hasattr(data, "keys") and hasattr(data, "column_names"):
-        return "a DatasetDict holds several splits: pick one, e.g. data['train']"
-    if isinstance(data, dict):
-        return "wrap a dict of columns: pd.DataFrame(data)"
-    return "build one first, e.g. pd.DataFrame({'text': texts, 'label': labels})"
-
-
 def as_dataset(data: Any, text_column: str = "text", label_column: str = "label", name: str = "data"):
     """Validate a learner's data and return it as a ``datasets.Dataset`` with a ClassLabel label column.
 
     ``data``: a ``datasets.Dataset`` or a pandas ``DataFrame``. Checks that both columns exist, no text is
-    empty, and labels are integers 0..K-1 with every class present. Raises one ``ValueError`` saying what to fix.
+    empty, and labels are integers 0..K-1 with every class present. Raises one ``ValueError`` saying what to fix
+    (an ``ArgumentTypeError``, also a ``ValueError``, for something that is not a table).
     """
-    import pandas as pd
     from datasets import ClassLabel, Dataset
 
-    if isinstance(data, pd.DataFrame):
-        columns = list(data.columns)
-    elif isinstance(data, Dataset):
-        columns = data.column_names
-    else:
-        raise ValueError(f"{name}: expected a datasets.Dataset or a pandas DataFrame, got {type(data).__name__}; "
-                         + _as_dataset_fix(data))
-    for role, col in (("text_column", text_column), ("label_column", label_column)):
-        if not isinstance(col, str) or col not in columns:
-            raise ValueError(f"{name}: {role}={col!r} is not a column; the columns are {columns}")
-    if text_column == label_column:
-        raise ValueError(f"{name}: text_column and label_column are both {text_column!r}; pass the two different "
-                         f"columns, e.g. as_dataset(data, 'text', 'label') (the columns are {columns})")
-    if len(data) == 0:
-        raise ValueError(f"{name}: the dataset is empty")
-    texts = list(data[text_column])
-    empty = [i for i, t in enumerate(texts) if not isinstance(t, str) or not t.strip()]
-    if empty:
-        raise ValueError(
-            f"{name}: {len(empty)} row(s) have an empty or non-string {text_column!r} (first at row {empty[0]}: "
-            f"{texts[empty[0]]!r}); drop or fill them first, e.g. df = df.dropna(subset=[{text_column!r}])"
-        )
-    labels = list(data[label_column])
-    missing = [i for i, x in enumerate(labels) if x is None or (isinstance(x, float) and x != x)]
-    if missing:
-        raise ValueError(
-            f"{name}: {len(missing)} row(s) have no label in {label_column!r} (None/NaN, first at row {missing[0]}); "
-            f"drop them first, e.g. df = df.dropna(subset=[{label_column!r}])"
-        )
-    bad = [x for x in labels if not (isinstance(x, int) or (hasattr(x, "is_integer") and float(x).is_integer()))]
-    if bad:
-        raise ValueError(
-            f"{name}: labels in {label_column!r} must be integers 0..K-1, got {bad[0]!r}; map names to ids first, "
-            "e.g. df[col] = df[col].astype('category').cat.codes"
-        )
-    values = sorted({int(x) for x in labels})
-    k = values[-1] + 1
-    if values[0] < 0 or values != list(range(k)):
-        raise ValueError(
-            f"{name}: labels in {label_column!r} must be 0..K-1 with every class present; found {values[:10]}"
-            + (" ..." if len(values) > 10 else "")
-        )
-    ds = Dataset.from_pandas(data, preserve_index=False) if isinstance(data, pd.DataFrame) else data
+    _, labels = check_table(data, text_column, label_column, name)
+    k = check_label_ids(labels, label_column, name)
+    ds = Dataset.from_pandas(data, preserve_index=False) if type(data).__name__ == "DataFrame" else data
     if not isinstance(ds.features[label_column], ClassLabel):
         ds = ds.cast_column(label_column, ClassLabel(num_classes=k))
     return ds
-
-
-def label_names(name: str) -> list[str]:
-    """Label names of a course dataset, in label-id order."""
-    return list(dataset_info(name)["label_names"])
-
-
-def known_datasets() -> list[str]:
-    return sorted(registry())
