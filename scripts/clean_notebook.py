@@ -1,5 +1,6 @@
 """Make an executed notebook fit to commit: drop widget state and progress-bar widgets (their text fallback is a
-stale "0%" snapshot), strip machine paths, record the profile (and, from scripts/execute_notebooks.sh, the run time:
+stale "0%" snapshot), strip machine paths, clear the outputs of solution cells (tag "solution": they ran, and their
+checks passed, but the answers they print are not committed), record the profile (and, from scripts/execute_notebooks.sh, the run time:
 metadata course.run_seconds / run_cpus / run_date).
 
 Usage: python scripts/clean_notebook.py chapters/NN_name.ipynb [...]
@@ -30,6 +31,9 @@ def clean(path: str) -> None:
         if cell["cell_type"] != "code":
             continue
         cell["metadata"].pop("execution", None)
+        if "solution" in cell["metadata"].get("tags", []):  # it ran (its check passed), but its answers stay unseen
+            cell["outputs"], cell["execution_count"] = [], None
+            continue
         cell["outputs"] = [o for o in cell.get("outputs", []) if not _is_progress_widget(o)]
         for out in cell.get("outputs", []):
             data = out.get("data", {})

@@ -3,7 +3,8 @@
 # Extra arguments go to JupyterLab (e.g. bash scripts/course.sh --port 8890 --no-browser).
 # As root (a container, a shared JupyterHub image) JupyterLab refuses to start without --allow-root: it is added
 # then, and only then. Test hooks (never needed by learners): COURSE_UID overrides `id -u`, COURSE_JUPYTER the
-# jupyter executable, COURSE_SKIP_SETUP=1 skips scripts/setup.sh.
+# jupyter executable, COURSE_SKIP_SETUP=1 skips scripts/setup.sh, COURSE_NOTEBOOK_DIR the folder served instead of
+# chapters/ (tests/test_lab_browser.py serves a temporary copy of a chapter).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${COURSE_SKIP_SETUP:-0}" != 1 ]; then
@@ -28,4 +29,4 @@ done
 echo "[course] open the URL JupyterLab prints below (http://localhost:${port}/lab?token=...; the token is part of it)."
 echo "[course] on a remote machine forward the port first: ssh -L ${port}:localhost:${port} USER@HOST"
 # ${a[@]+"${a[@]}"}: an empty array under `set -u` in macOS's bash 3.2
-exec "$JUPYTER" lab chapters/ ${extra[@]+"${extra[@]}"} "$@"
+exec "$JUPYTER" lab "${COURSE_NOTEBOOK_DIR:-chapters/}" ${extra[@]+"${extra[@]}"} "$@"

@@ -2,6 +2,7 @@
 # Maintainers: execute notebooks top to bottom IN PLACE in the given profile (default cpu), recording their
 # results in results/results.csv, so the committed notebooks show real outputs.
 #   bash scripts/execute_notebooks.sh chapters/01_bag_of_words.ipynb        (or no argument: every chapter)
+# then rewrites student/ and docs/instructor_guide.md, which copy text and measured times from the chapters.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export COURSE_PROFILE=${COURSE_PROFILE:-cpu}
@@ -15,3 +16,6 @@ for nb in "${files[@]}"; do
   COURSE_RUN_SECONDS=$seconds .venv/bin/python scripts/clean_notebook.py "$nb"
   echo "[execute] $nb in profile $COURSE_PROFILE: $seconds s"
 done
+# The student copies (student/) and the instructor guide (docs/) copy text and times from the chapters: refresh them.
+.venv/bin/python scripts/build_student.py
+.venv/bin/python scripts/build_guide.py

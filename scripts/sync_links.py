@@ -11,7 +11,9 @@ The repository and the ref (tag or branch) live in ``pyproject.toml``: ``[projec
 * ``course_utils/links.py`` (the copy of repository and ref that travels with the installed package);
 * ``templates/chapter_template.py`` (badge and setup cell);
 * ``README.md`` and ``CONTRIBUTING.md``: every Colab badge URL, every ``bow-to-bert @ git+...`` install spec and
-  the setup-cell code block.
+  the setup-cell code block (``--check`` also wants a README badge for every chapter and every student copy).
+
+The student copies themselves are written by ``scripts/build_student.py``, which takes its badges from here.
 
 Usage::
 
@@ -114,12 +116,9 @@ def _dump(nb) -> str:
     return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"  # nbformat's layout: unchanged files stay identical
 
 
-def sync_notebook(path: Path, rel: str, links, slug: str, ref: str, problems: list[str]) -> str | None:
-    """Return the new JSON text (None when unchanged); append what disagrees to `problems`."""
-    raw = path.read_text(encoding="utf-8")
-    nb = json.loads(raw)
-    cells = nb.get("cells", [])
-    want_badge = links.badge(rel, slug, ref)
+def sync_title_badge(cells: list, rel: str, want_badge: str, problems: list[str]) -> None:
+    """Make the title cell (the first cell, markdown) hold exactly one Colab badge, `want_badge`; append what was
+    wrong to `problems`. Changes `cells` in place. scripts/build_student.py uses it for the student copies."""
     n_badges = sum(len(BADGE_RE.findall(_source(c))) for c in cells if c.get("cell_type") == "markdown")
     if not cells or cells[0].get("cell_type") != "markdown":
         problems.append(f"{rel}: the first cell is not a markdown title cell (it must hold the Colab badge)")
@@ -139,6 +138,14 @@ def sync_notebook(path: Path, rel: str, links, slug: str, ref: str, problems: li
                 head, sep, rest = title.partition("\n")
                 title = f"{head}\n\n{want_badge}\n{sep}{rest}" if sep else f"{head}\n\n{want_badge}"
             _set_source(cells[0], title)
+
+
+def sync_notebook(path: Path, rel: str, links, slug: str, ref: str, problems: list[str]) -> str | None:
+    """Return the new JSON text (None when unchanged); append what disagrees to `problems`."""
+    raw = path.read_text(encoding="utf-8")
+    nb = json.loads(raw)
+    cells = nb.get("cells", [])
+    sync_title_badge(cells, rel, links.badge(rel, slug, ref), problems)
     m = CHAPTER_RE.match(path.name)
     if m:
         code = [c for c in cells if c.get("cell_type") == "code"]
@@ -193,10 +200,10 @@ def sync_doc(root: Path, rel: str, links, slug: str, ref: str, problems: list[st
 
     new = re.sub(r"(?P<open>(?P<indent>[ \t]*)```python\n)(?P<body>(?:(?!```)[\s\S])*?cu\.setup\(chapter=[\s\S]*?\n)(?P=indent)```",
                  block, new)
-    if rel == "README.md":  # the chapter table: one row with a badge for each chapter notebook
+    if rel == "README.md":  # the chapter table: a badge for each chapter notebook and for its student copy
         for nb in notebooks(root):
             nrel = nb.relative_to(root).as_posix()
-            if nrel.startswith("chapters/") and CHAPTER_RE.match(nb.name) and links.colab_url(nrel, slug, ref) not in new:
+            if CHAPTER_RE.match(nb.name) and links.colab_url(nrel, slug, ref) not in new:
                 problems.append(f"{rel}: the chapter table has no Colab badge for {nrel}")
     return None if new == text else new
 

@@ -44,7 +44,7 @@ export COURSE_PROFILE=${COURSE_PROFILE:-smoke} MPLBACKEND=${MPLBACKEND:-Agg}
 export COURSE_RESULTS=${COURSE_RESULTS:-$(mktemp -d)/results.csv}
 export HF_HUB_OFFLINE=${HF_HUB_OFFLINE:-1}
 set +e
-"$VPY" -m pytest tests/ -o addopts="" -p no:cacheprovider -x -q --ignore=tests/test_browser_attention.py "$@"
+"$VPY" -m pytest tests/ -o addopts="" -p no:cacheprovider -x -q --ignore=tests/test_browser_attention.py --ignore=tests/test_lab_browser.py "$@"
 rc=$?
 set -e
 echo "[oldest] total $(( $(date +%s) - t0 )) s"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -22,37 +21,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = Path(os.environ.get("CH03_NOTEBOOK", ROOT / "chapters" / "03_bert_theory.ipynb"))  # override: another executed copy
 ASSETS_DIR = ROOT / "tests" / ".browser" / "js"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-dev-shm-usage"]
 
 
-def _chromium() -> str | None:
-    env = os.environ.get("CHROMIUM_PATH")
-    if env and Path(env).is_file():
-        return env
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
 
-
-@pytest.fixture(scope="module")
-def browser():
-    exe = _chromium()
-    if exe is None:
-        pytest.skip("Chromium is not installed (Debian: apt-get install chromium; or set CHROMIUM_PATH)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("the Python package 'playwright' is not installed (pip install playwright; no browser download needed)")
-    with sync_playwright() as pw:
-        try:
-            b = pw.chromium.launch(executable_path=exe, headless=True, args=CHROMIUM_ARGS)
-        except Exception as exc:  # an incompatible or broken browser: skip with the reason, do not fail CI
-            pytest.skip(f"Chromium at {exe} could not be started by Playwright: {str(exc).splitlines()[0]}")
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ def run(tmp_path, uid, *args):
     fake.write_text(f'#!/usr/bin/env bash\nprintf "%s\\n" "$@" > "{log}"\n')
     fake.chmod(0o755)
     env = dict(os.environ, COURSE_SKIP_SETUP="1", COURSE_JUPYTER=str(fake))
+    env.pop("COURSE_NOTEBOOK_DIR", None)
     if uid is None:
         env.pop("COURSE_UID", None)
     else:
@@ -39,6 +40,19 @@ def test_non_root_keeps_the_old_command(tmp_path):
 def test_port_equals_form(tmp_path):
     _, out = run(tmp_path, 1000, "--port=8765")
     assert "http://localhost:8765/lab" in out
+
+
+def test_notebook_dir_hook(tmp_path):
+    """COURSE_NOTEBOOK_DIR (tests/test_lab_browser.py) replaces chapters/ and nothing else."""
+    log, fake = tmp_path / "args.txt", tmp_path / "jupyter"
+    fake.write_text(f'#!/usr/bin/env bash\nprintf "%s\\n" "$@" > "{log}"\n')
+    fake.chmod(0o755)
+    env = dict(os.environ, COURSE_SKIP_SETUP="1", COURSE_JUPYTER=str(fake), COURSE_UID="1000",
+               COURSE_NOTEBOOK_DIR=str(tmp_path))
+    proc = subprocess.run(["bash", str(ROOT / "scripts" / "course.sh"), "--no-browser"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert log.read_text().splitlines() == ["lab", str(tmp_path), "--no-browser"]
 
 
 def test_real_uid_decides_without_override(tmp_path):

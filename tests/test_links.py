@@ -5,7 +5,6 @@ into the Colab badges, the chapters' first cells, the README table and the chapt
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import shutil
@@ -15,18 +14,14 @@ from pathlib import Path
 
 import pytest
 
+from script_loader import load_script
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "sync_links.py"
 
 
-def _load(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
-
-sync = _load(SCRIPT, "_sync_links")
+sync = load_script("sync_links")
 links = sync.load_links(ROOT)
 SLUG, REF = sync.read_source(ROOT)
 
@@ -98,12 +93,17 @@ def test_readme_table_agrees():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     rows = [line for line in text.splitlines() if re.match(r"\|\s*\d\d\s*\|", line) and "colab-badge" in line]
     chapters = [p for p in NOTEBOOKS if p.startswith("chapters/")]
+    students = [p for p in NOTEBOOKS if p.startswith("student/")]
     assert len(rows) == len(chapters), "one README table row with a badge per chapter notebook"
     for row in rows:
         link = re.search(r"\]\((chapters/[^)]+\.ipynb)\)", row).group(1)
-        (badge,) = sync.BADGE_RE.finditer(row)
-        assert badge.group("path") == link and link in chapters, row
-        assert badge.group(0) == links.badge(link, SLUG, REF), row
+        student = "student/" + Path(link).name
+        # the chapter's badge, then (when the chapter has a student copy) the student copy's badge
+        want = [link, student] if student in students else [link]
+        assert [b.group("path") for b in sync.BADGE_RE.finditer(row)] == want and link in chapters, row
+        assert [b.group(0) for b in sync.BADGE_RE.finditer(row)] == [links.badge(p, SLUG, REF) for p in want], row
+        if student in students:
+            assert f"]({student})" in row, f"the row links the student copy's file too: {row}"
     for m in sync.SPEC_RE.finditer(text):
         assert m.group(0) == links.pip_spec(SLUG, REF), f"README installs {m.group(0)!r}"
 

@@ -25,3 +25,20 @@ def test_headers_state_the_measured_cpu_time():
         title = "".join(json.loads((ROOT / "chapters" / row["notebook"]).read_text())["cells"][0]["source"])
         assert timings_table.cpu_phrase(row) in title, (
             f"{row['notebook']}: run `python scripts/timings_table.py --headers`")
+
+
+def test_the_cpu_profile_description_states_a_bound_every_chapter_meets():
+    """The cpu profile's description claims "each chapter measured <= N min on C cores": every recorded run must
+    meet it (a chapter that outgrows it must be sped up, or the description changed)."""
+    import re
+
+    from course_utils.profiles import PROFILES
+
+    claim = re.search(r"<= (\d+) min on (\d+) cores", PROFILES["cpu"].description)
+    assert claim, "the cpu profile description should state its measured bound, e.g. '<= 15 min on 2 cores'"
+    bound_s, cores = int(claim.group(1)) * 60, int(claim.group(2))
+    over = [f"{r['notebook']}: {r['seconds']} s on {r['cpus']} CPUs" for r in timings_table.rows()
+            if not (r["seconds"] and r["seconds"] <= bound_s and r["cpus"] <= cores)]
+    assert not over, f"over the cpu profile's stated bound of {bound_s} s on {cores} cores: {over}"
+    total = sum(r["seconds"] for r in timings_table.rows())
+    assert total <= 75 * 60, f"the whole course takes {total} s in the cpu profile: more than a 75-minute class block"
