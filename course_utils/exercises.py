@@ -26,7 +26,10 @@ import functools
 import inspect
 import math
 import numbers
-from typing import Any, Callable
+import sys
+import threading
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator
 
 
 class CheckFailed(Exception):
@@ -94,6 +97,56 @@ def as_tensor(got: Any, what: str, shape: tuple[int, ...] | None = None, like: A
         require(tuple(got.shape) == tuple(shape), f"{what} should have shape {tuple(shape)}, got {tuple(got.shape)}")
     if like is not None and like.is_floating_point() and got.dtype != like.dtype:
         got = got.to(like.dtype)
+    return got
+
+
+def _code_key(code: Any) -> tuple[Any, ...]:
+    # not co_code: its bytes differ between a module and a notebook cell compiling the same source
+    # nested code objects (a comprehension, a lambda) are compared the same way: their repr holds an address
+    consts = tuple(_code_key(c) if inspect.iscode(c) else repr(c) for c in code.co_consts)
+    return code.co_name, code.co_names, code.co_varnames, consts
+
+
+def _as_code(obj: Any) -> Any:
+    obj = inspect.unwrap(obj.fget if isinstance(obj, property) else obj)
+    obj = getattr(obj, "__func__", obj)
+    return obj.__code__
+
+
+@contextmanager
+def watch_calls(shortcuts: Iterable[Any]) -> Iterator[list[str]]:
+    """Record, while the block runs, every call of a function in ``shortcuts`` (functions or methods).
+
+    A call is recognised by its code (name, names used, variables and constants), so the package's function, a copy written in a notebook
+    cell and a ``from ... import`` alias are all caught. Yields the list of names that were called.
+    """
+    keys = {_code_key(_as_code(f)): getattr(f, "__qualname__", str(f)) for f in shortcuts}
+    hits: list[str] = []
+    previous = sys.getprofile()
+
+    def profiler(frame: Any, event: str, arg: Any) -> None:
+        if event == "call":
+            name = keys.get(_code_key(frame.f_code))
+            if name is not None and name not in hits:
+                hits.append(name)
+
+    sys.setprofile(profiler)
+    threading.setprofile(profiler)
+    try:
+        yield hits
+    finally:
+        sys.setprofile(previous)
+        threading.setprofile(None)
+
+
+def call_without(answer: Callable[..., Any], shortcuts: Iterable[Any], *args: Any, what: str = "", **kwargs: Any) -> Any:
+    """``answer(*args, **kwargs)``, failing the check if it called one of the course helpers in ``shortcuts``
+    that compute the answer (the exercise is to write it, not to call it)."""
+    with watch_calls(shortcuts) as hits:
+        got = answer(*args, **kwargs)
+    require(not hits, f"{what or getattr(answer, '__name__', 'your function')} calls {', '.join(hits)}, the "
+                      "course's own solution to this exercise",
+            hint="write it yourself with torch / numpy operations; the helper is what your answer is compared with")
     return got
 
 

@@ -200,7 +200,7 @@ WRONG_ANSWERS = [
     ("cosine-returns-none", lambda: ch00.check_cosine(lambda a, b: None), "returned NoneType None, expected a number"),
     ("cosine-returns-str", lambda: ch00.check_cosine(lambda a, b: "0.5"), "returned str 0.5, expected a number"),
     ("log-count-ratio-returns-none", lambda: ch01.check_log_count_ratio(lambda X, y, a: None), "expected an array of numbers"),
-    ("negations-not-indices", lambda: ch01.check_misclassified_negations(["a", "b", "c"], texts=["x"] * 3, y_true=[0] * 3, y_pred=[1] * 3), "must be an integer index"),
+    ("negations-not-indices", lambda: ch01.check_misclassified_negations(lambda t, yt, yp: ["a", "b", "c"], texts=["x"] * 3, y_true=[0] * 3, y_pred=[1] * 3), "must be an integer index"),
     ("analogy-returns-pairs", lambda: ch02.check_analogy(lambda kv, a, b, c: [("queen", 0.9)]), "returned list, expected a word"),
     ("masked-mean-list", lambda: ch02.check_masked_mean(lambda h, m: h.mean(1).tolist()), "should be a torch.Tensor, got list"),
     ("additive-mask-list", lambda: ch03.check_additive_mask(lambda m: [[0.0]]), "should be a torch.Tensor, got list"),

@@ -109,59 +109,6 @@ def test_helpers_raise_clear_value_errors(call, word):
 
 # --- exercise checks: a right answer passes, wrong answers fail ---------------------------------------------------
 
-def test_check_log_count_ratio():
-    def right(X, y, alpha=1.0):
-        return bow.log_count_ratio(X, y, alpha)
-
-    def raw_counts(X, y, alpha=1.0):  # forgets to binarize
-        X = np.asarray(sp.csr_matrix(X).todense())
-        p, q = alpha + X[y == 1].sum(0), alpha + X[y == 0].sum(0)
-        return np.log(p / p.sum()) - np.log(q / q.sum())
-
-    def no_norm(X, y, alpha=1.0):  # forgets the L1 normalisation
-        Xb = (np.asarray(sp.csr_matrix(X).todense()) > 0).astype(float)
-        return np.log(alpha + Xb[y == 1].sum(0)) - np.log(alpha + Xb[y == 0].sum(0))
-
-    assert ch01.check_log_count_ratio(right)
-    assert not ch01.check_log_count_ratio(raw_counts)
-    assert not ch01.check_log_count_ratio(no_norm)
-    assert not ch01.check_log_count_ratio(None)
-    assert not ch01.check_log_count_ratio("r")
-
-
-def test_check_misclassified_negations():
-    texts = ["not good", "never again", "it is n't bad", "a good film", "no way", "fine"]
-    y_true = np.array([0, 0, 1, 1, 0, 1])
-    y_pred = np.array([1, 1, 0, 0, 0, 0])
-    kw = dict(texts=texts, y_true=y_true, y_pred=y_pred)
-    assert ch01.check_misclassified_negations([0, 1, 2], **kw)
-    assert not ch01.check_misclassified_negations([0, 1, 3], **kw)  # 3 has no negation
-    assert not ch01.check_misclassified_negations([0, 1, 4], **kw)  # 4 is predicted right
-    assert not ch01.check_misclassified_negations([0, 0, 1], **kw)  # not distinct
-    assert not ch01.check_misclassified_negations([0, 1, 99], **kw)
-    with pytest.raises(TypeError, match="texts, y_true and y_pred are required"):  # misuse, not a wrong answer
-        ch01.check_misclassified_negations([0, 1, 2])
-    with pytest.raises(TypeError, match="same length"):
-        ch01.check_misclassified_negations([0, 1, 2], texts=texts, y_true=y_true[:3], y_pred=y_pred)
-    assert not ch01.check_misclassified_negations(["a", "b", "c"], **kw)  # not indices: a wrong answer
-
-
-def test_check_mark_negation():
-    def right(text):
-        return ch01._reference_mark_negation(text)
-
-    def no_scope_end(text):  # never stops at punctuation
-        out, neg = [], False
-        for tok in text.split():
-            out.append(tok + "_NEG" if neg else tok)
-            neg = neg or tok in {"not", "no", "never", "n't", "nothing", "cannot"} or tok.endswith("n't")
-        return " ".join(out)
-
-    assert right("i did n't like it , but fine .") == "i did n't like_NEG it_NEG , but fine ."
-    assert ch01.check_mark_negation(right)
-    assert not ch01.check_mark_negation(no_scope_end)
-    assert not ch01.check_mark_negation(lambda t: t)
-
 
 def test_fit_bow_baseline_rejects_a_single_string():
     with pytest.raises(TypeError, match="texts must be a list of strings.*wrap it in a list"):

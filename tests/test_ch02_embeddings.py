@@ -230,14 +230,6 @@ def test_check_analogy():
     assert not ch02.check_analogy(None)
 
 
-def test_check_masked_mean():
-    from course_utils.checks import ch02
-
-    assert ch02.check_masked_mean(lambda h, m: masked_mean(h, m))
-    assert not ch02.check_masked_mean(lambda h, m: h.mean(1))  # averages over padding
-    assert not ch02.check_masked_mean(lambda h, m: (h * m.unsqueeze(-1)).mean(1))  # divides by seq_len
-
-
 def test_check_last_real_step():
     from course_utils.checks import ch02
 
