@@ -257,8 +257,18 @@ def quantized_size_mb(model) -> float:
 
 def pareto_front(points: Sequence[tuple[float, float]]) -> list[int]:
     """Indices of the points (cost, accuracy) that no other point beats: lower-or-equal cost AND higher-or-equal
-    accuracy, strictly better in one. Sorted by cost."""
-    pts = [(float(c), float(a)) for c, a in points]
+    accuracy, strictly better in one. Sorted by cost.
+
+    Pass points of one kind: measured points and published (cited) points get a front each (chapter 06), since a
+    published number measured on other data must not knock a measured one off the front.
+    """
+    try:
+        pts = [(float(c), float(a)) for c, a in points]
+    except (TypeError, ValueError):
+        raise TypeError(f"points must be (cost, accuracy) pairs of numbers, e.g. [(12.5, 0.88), (40.0, 0.91)]; "
+                        f"got {str(points)[:80]}") from None
+    if not all(np.isfinite(v) for pt in pts for v in pt):
+        raise ValueError(f"points must be finite numbers; got {[pt for pt in pts if not all(np.isfinite(pt))][:3]}")
     front = [i for i, (c, a) in enumerate(pts)
              if not any((c2 <= c and a2 >= a) and (c2 < c or a2 > a) for j, (c2, a2) in enumerate(pts) if j != i)]
     return sorted(front, key=lambda i: pts[i][0])

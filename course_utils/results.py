@@ -2,7 +2,8 @@
 
 >>> record_result(chapter="01", experiment="nbsvm_bigram", model="NB-SVM", dataset="imdb", split="test",
 ...               metric="accuracy", value=0.912, n_train=25000, seconds=31.0, params=1_234_567)
->>> leaderboard()            # one row per (chapter, experiment, model, dataset, split, profile), metrics as columns
+>>> leaderboard()            # measured rows, one per (chapter, experiment, model, dataset, split, profile)
+>>> leaderboard(source="published")   # numbers cited from papers: always a table of their own, never ranked with ours
 
 The file lives at the repository root (``results/results.csv``) unless ``COURSE_RESULTS`` names another path.
 Re-running an experiment replaces its row (same chapter, experiment, model, dataset, split, metric, profile).
@@ -182,7 +183,8 @@ def record_result(
     ``value``: a finite number (Python, numpy or one-element torch scalar; not bool or str). ``chapter``: "01" (an
     int is zero-padded). ``n_train``/``params``: whole numbers or None; ``seconds``: >= 0 or None. ``profile``: a
     profile name or ``Profile`` (default: the active one). ``source="published"`` marks numbers quoted from papers
-    or model cards (never mix them with measurements); put the citation in ``notes``.
+    or model cards; put the citation in ``notes``. ``leaderboard()`` leaves them out, ``leaderboard(source="published")``
+    shows them in a table of their own (they are never ranked with measurements).
     Raises ``ResultsFileError`` instead of overwriting a file that is not a course results file.
     """
     row = _row(chapter, experiment, model, dataset, split, metric, value, n_train, seconds, params, profile, source,
@@ -289,24 +291,40 @@ def _check_filter(name: str, value: Any, recorded, known: set[str]) -> None:
                          f"Fix: use one of those (check the spelling) or record a result first")
 
 
-def leaderboard(dataset: str | None = None, metric: str = "accuracy", profile: Profile | str | None = None):
+def leaderboard(dataset: str | None = None, metric: str = "accuracy", profile: Profile | str | None = None,
+                source: str = "measured"):
     """The course leaderboard: one row per experiment, sorted by ``metric`` (best first).
 
-    Columns: chapter, experiment, model, dataset, split, profile, every metric recorded, n_train, params, seconds.
-    ``dataset``/``profile`` filter the rows; an unknown name (not recorded and not a course name) is an error.
+    ``source="measured"`` (the default): only numbers run in this course. ``source="published"``: only the numbers
+    quoted from papers and model cards, as their own table. The two are never ranked in one table: they differ in
+    data, splits and tuning (to show both, call it twice and show two tables).
+    Columns: chapter, experiment, model, dataset, split, profile, source, every metric recorded, n_train, params,
+    seconds. ``dataset``/``profile`` filter the rows; an unknown name (not recorded and not a course name) is an
+    error, and so is any ``source`` other than ``"measured"`` or ``"published"``.
+
+    >>> leaderboard(dataset="sst2")                        # what we measured on SST-2, best accuracy first
+    >>> leaderboard(dataset="sst2", source="published")    # what the papers report, in a table of its own
     """
     import pandas as pd
 
+    if not isinstance(source, str) or source not in SOURCES:
+        raise ValueError(
+            f"source must be 'measured' (the default: numbers run in this course) or 'published' (numbers cited "
+            f"from papers, in a table of their own), got {source!r}. Measured and published numbers are never "
+            "ranked in one table: call leaderboard() and leaderboard(source='published') and show two tables")
     df = load_results(profile)
     _check_filter("dataset", dataset, df["dataset"], _known_datasets())
     _check_filter("metric", metric, df["metric"], KNOWN_METRICS)
     if metric is None:
         raise TypeError("metric must be a metric name such as 'accuracy', got None")
+    src = df["source"].astype(object)
+    df = df.assign(source=src.where(src.notna() & (src != ""), "measured"))  # a file from before `source`: measured
+    df = df[df["source"] == source]
     if dataset:
         df = df[df["dataset"] == dataset]
-    if df.empty:
-        return pd.DataFrame(columns=["chapter", "experiment", "model", "dataset", "split", "profile", metric])
     index = ["chapter", "experiment", "model", "dataset", "split", "profile", "source"]
+    if df.empty:
+        return pd.DataFrame(columns=[*index, metric])
     wide = df.pivot_table(index=index, columns="metric", values="value", aggfunc="last").reset_index()
     extra = df.groupby(index, dropna=False)[["n_train", "params", "seconds"]].max().reset_index()
     wide = wide.merge(extra, on=index, how="left")

@@ -171,11 +171,14 @@ def variant_table():
 
 
 def published_table():
-    """``PUBLISHED_SST2`` as a DataFrame with hub ids (accuracy in %)."""
+    """``PUBLISHED_SST2`` as a DataFrame with hub ids (accuracy in %), in the order listed (a citation list, not a
+    ranking). ``source`` is ``"published"`` on every row, as in the results store; ``reference`` says where each
+    number comes from and ``link`` points at it."""
     import pandas as pd
 
     rows = [{"key": r["key"], "hub id": VARIANTS[r["key"]].hub_id, "SST-2 accuracy (%)": r["value"],
-             "split": r["split"], "source": r["source"], "link": r["url"]} for r in PUBLISHED_SST2]
+             "split": r["split"], "source": "published", "reference": r["source"], "link": r["url"]}
+            for r in PUBLISHED_SST2]
     return pd.DataFrame(rows)
 
 
@@ -240,22 +243,23 @@ def train_tokenizer(kind: str, texts: Iterable[str], vocab_size: int = 1000, spe
         tok = Tokenizer(models.WordPiece(unk_token=special["unk_token"]))
         tok.normalizer = normalizers.BertNormalizer(lowercase=lowercase)
         tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-        trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=order)
+        trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=order, show_progress=False)
         tok.decoder = decoders.WordPiece()
     elif kind == "bytelevel_bpe":
         tok = Tokenizer(models.BPE())
         tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
         trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=order,
-                                      initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+                                      initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
         tok.decoder = decoders.ByteLevel()
     else:
         tok = Tokenizer(models.Unigram())
         norms = [normalizers.NFKC()] + ([normalizers.Lowercase()] if lowercase else [])
         tok.normalizer = normalizers.Sequence(norms)
         tok.pre_tokenizer = pre_tokenizers.Metaspace()
-        trainer = trainers.UnigramTrainer(vocab_size=vocab_size, special_tokens=order, unk_token=special["unk_token"])
+        trainer = trainers.UnigramTrainer(vocab_size=vocab_size, special_tokens=order, unk_token=special["unk_token"],
+                                          show_progress=False)
         tok.decoder = decoders.Metaspace()
-    tok.train_from_iterator(texts, trainer=trainer)
+    tok.train_from_iterator(texts, trainer=trainer)  # show_progress=False: no stray blank lines in notebook outputs
     if kind == "bytelevel_bpe":
         tok.post_processor = processors.RobertaProcessing((sep, tok.token_to_id(sep)), (cls, tok.token_to_id(cls)))
     else:

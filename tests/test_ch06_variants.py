@@ -1,17 +1,15 @@
 """Chapter 06: the family table, tiny random checkpoints of every family (load -> fine-tune -> measure, offline),
-cost helpers, quantisation, and the exercise checks."""
+cost helpers, quantisation and the published table (the exercise checks: tests/test_ch06_checks.py)."""
 from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 import torch
 
 import course_utils as cu
 from course_utils import costs as C
 from course_utils import variants as V
-from course_utils.checks import ch06
 
 
 @pytest.fixture(autouse=True)
@@ -143,27 +141,27 @@ def test_variant_table_lists_every_family():
     assert set(table["tokenizer"]) == set(V.TOKENIZER_KINDS)
 
 
-# ------------------------------------------------------------------------------------------------ exercise checks
-def test_check_albert_embedding():
-    assert ch06.check_albert_embedding(lambda v, e, h: v * e + e * h + h)
-    assert not ch06.check_albert_embedding(lambda v, e, h: v * h)
-    assert not ch06.check_albert_embedding(lambda v, e, h: v * e + e * h)
-    assert not ch06.check_albert_embedding(None)
+def test_published_table_marks_every_row_published_and_cites_it():
+    table = V.published_table()
+    assert list(table["key"]) == [r["key"] for r in V.PUBLISHED_SST2]  # a citation list in paper order, not a ranking
+    assert set(table["source"]) == {"published"}  # the same word as the results store's source column
+    assert list(table["reference"]) == [r["source"] for r in V.PUBLISHED_SST2]
+    assert all(link.startswith("https://") for link in table["link"])
 
 
-def test_check_pareto():
-    assert ch06.check_pareto(C.pareto_front)
-
-    def keeps_ties_wrong(points):  # treats "equal" as beaten
-        return [i for i, (c, a) in enumerate(points)
-                if not any(c2 <= c and a2 >= a for j, (c2, a2) in enumerate(points) if j != i)]
-
-    assert not ch06.check_pareto(keeps_ties_wrong)
-    assert not ch06.check_pareto(lambda pts: list(range(len(pts))))
-    assert not ch06.check_pareto(lambda pts: sorted(C.pareto_front(pts), reverse=True))
+def test_tokenizer_training_prints_nothing(capfd):
+    """No progress output: in a notebook it became blank stray lines (issue #16 item 7)."""
+    for kind in V.TOKENIZER_KINDS:
+        V.train_tokenizer(kind, ["a gripping , funny movie", "a dull one"] * 20, vocab_size=60)
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
 
 
-def test_check_disk_size():
-    assert ch06.check_disk_size(lambda n, d: n * {"fp32": 4, "fp16": 2, "int8": 1}[d] / 1e6)
-    assert not ch06.check_disk_size(lambda n, d: n * 4 / 1e6)
-    assert not ch06.check_disk_size(lambda n, d: n * {"fp32": 4, "fp16": 2, "int8": 1}[d] / 2**20)
+def test_pareto_front_rejects_malformed_points():
+    with pytest.raises(TypeError, match=r"\(cost, accuracy\) pairs"):
+        C.pareto_front([1.0, 2.0])
+    with pytest.raises(ValueError, match="finite"):
+        C.pareto_front([(float("nan"), 0.9), (1.0, 0.8)])
+
+
+# The exercise checks of chapter 06 are tested in tests/test_ch06_checks.py.

@@ -39,6 +39,17 @@ def test_published_rows_are_marked(store):
         cu.record_result("06", "x", "m", "d", "s", "accuracy", 0.9, source="guess")
 
 
+def test_leaderboard_keeps_published_rows_in_their_own_table(store):
+    cu.record_result("06", "published", "roberta-base", "sst2", "validation", "accuracy", 0.948, source="published", notes="Liu et al. 2019")
+    cu.record_result("06", "pretrained_finetune", "MiniLM", "sst2", "validation", "accuracy", 0.77)
+    board = cu.leaderboard("sst2")
+    assert list(board["experiment"]) == ["pretrained_finetune"] and list(board["source"]) == ["measured"]
+    cited = cu.leaderboard("sst2", source="published")
+    assert list(cited["model"]) == ["roberta-base"] and list(cited["source"]) == ["published"]
+    with pytest.raises(ValueError, match="source must be 'measured'"):
+        cu.leaderboard("sst2", source="all")
+
+
 def test_empty_store(store):
     assert cu.leaderboard().empty
     assert list(cu.load_results().columns) == COLUMNS
@@ -97,3 +108,11 @@ def test_leaderboard_filters(store):
     assert cu.leaderboard(dataset="imdb").empty  # a course dataset with no result yet: empty, not an error
     with pytest.raises(ValueError, match="no result has dataset='sst-2'"):
         cu.leaderboard(dataset="sst-2")
+
+
+def test_a_store_without_a_source_column_counts_as_measured(store):
+    store.write_text("chapter,experiment,model,dataset,split,metric,value,n_train,profile\n"
+                     "01,x,m,sst2,validation,accuracy,0.8,10,cpu\n")
+    board = cu.leaderboard()
+    assert list(board["experiment"]) == ["x"] and list(board["source"]) == ["measured"]
+    assert cu.leaderboard(source="published").empty
