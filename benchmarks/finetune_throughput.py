@@ -14,6 +14,10 @@ Prints training examples per second, ratios, and the validation accuracy of each
 
 Timings depend on the machine and on what else runs on it: compare ratios measured in one run, not absolute
 numbers across machines. Not run in CI.
+
+This compares examples/s against `Trainer` *defaults* after a fixed number of epochs. For the `Trainer` a careful
+user writes (the helper's batch size, precision and schedule) and for wall time until a validation accuracy is
+reached, see benchmarks/time_to_accuracy.py.
 """
 from __future__ import annotations
 
