@@ -7,6 +7,8 @@
   Our wrapper adds a visible note that is hidden once the scripts load, and, with ``inline=True``, puts local
   copies of the three scripts (``fetch_bertviz_assets``, from the npm registry) into the page so the view also
   works with no network.
+- ``show_bertviz_libraries`` + ``inline="page"``: for a notebook with several views, put the three scripts (~400 KB)
+  into ONE cell's output and let every view use them, instead of storing a copy in each view's output.
 
 Attention shapes, as ``transformers`` returns them with ``output_attentions=True``: a tuple of ``num_layers``
 tensors, each ``(batch=1, num_heads, seq_len, seq_len)``; row i = how query token i spreads its attention.
@@ -29,6 +31,7 @@ import numpy as np
 __all__ = [
     "BERTVIZ_ASSETS", "attention_array", "plot_attention_heads", "plot_attention_layers", "fetch_bertviz_assets",
     "find_bertviz_assets", "bertviz_html", "show_bertviz", "AssetIntegrityError", "read_bertviz_asset",
+    "bertviz_libraries_html", "show_bertviz_libraries",
 ]
 
 # The three scripts bertviz asks for: npm tarball, file inside it, sha256 of that file, and the CDN URL bertviz
@@ -61,6 +64,9 @@ _CDN_NOTE = ("This interactive view loads require.js, d3 and jQuery from cdnjs.c
              "line, they did not load (no internet, or a viewer that runs no JavaScript, such as GitHub): use the "
              "static heatmaps instead, or run attention_viz.fetch_bertviz_assets() once while online and call "
              "show_bertviz(..., inline=True).")
+_PAGE_NOTE = ("This interactive view uses the copies of require.js, d3 and jQuery that "
+              "attention_viz.show_bertviz_libraries() puts on the page. If you can read this line, they are not there: "
+              "run that cell above the views (or use the static heatmaps).")
 
 
 def attention_array(attentions, batch_index: int = 0) -> np.ndarray:
@@ -242,8 +248,10 @@ def bertviz_html(attentions, tokens: Sequence[str], view: str = "head", sentence
     """HTML for a bertviz ``view`` ("head" or "model") of ``attentions`` (see module docstring) over ``tokens``.
 
     ``inline=False``: the scripts come from the CDN, as in bertviz. ``inline=True`` (or a folder): they are put into
-    the page from local copies (``fetch_bertviz_assets``), so the view works offline. Either way a note explains a
-    blank view; it is hidden as soon as the scripts load. ``include_layers`` (indices) keeps the page smaller.
+    the page from local copies (``fetch_bertviz_assets``), so the view works offline. ``inline="page"``: the view
+    loads no script and uses the ones an earlier output put on the page (``show_bertviz_libraries``), so a notebook
+    with several views stores the scripts once. Either way a note explains a blank view; it is hidden as soon as
+    the scripts load. ``include_layers`` (indices) keeps the page smaller.
     """
     import torch
     from bertviz import head_view, model_view
@@ -267,7 +275,9 @@ def bertviz_html(attentions, tokens: Sequence[str], view: str = "head", sentence
     # bertviz's JS has the marker PYTHON_PARAMS in a comment too, so the page would carry the attention twice
     body = re.sub(r"// HACK: \{.*?\} is a template marker", "// HACK: params is a template marker", body, count=1)
     cdn_tag = f'<script src="{BERTVIZ_ASSETS["require"]["cdn"]}"></script>'
-    if inline:
+    if isinstance(inline, str) and inline == "page":  # the scripts are already on the page: load nothing here
+        body = body.replace(cdn_tag, "")
+    elif inline:
         paths = find_bertviz_assets(None if inline is True else inline)
         if paths is None:
             raise ValueError("inline=True needs local copies of require.js, d3 and jQuery: run "
@@ -275,7 +285,7 @@ def bertviz_html(attentions, tokens: Sequence[str], view: str = "head", sentence
         body = body.replace(cdn_tag, _inline_loader(paths))
     note_id = f"bertviz-note-{uuid.uuid4().hex[:8]}"
     note = (f'<div id="{note_id}" class="bertviz-offline-note" style="color:#a15c00;font-size:12px;margin:4px 0">'
-            f"{html_lib.escape(_CDN_NOTE)}</div>")
+            f"{html_lib.escape(_PAGE_NOTE if inline == 'page' else _CDN_NOTE)}</div>")
     detect = (
         "<script>(function () {"
         f"var note = document.getElementById('{note_id}');"
@@ -284,6 +294,24 @@ def bertviz_html(attentions, tokens: Sequence[str], view: str = "head", sentence
         "})();</script>"
     )
     return f'<div class="bertviz-{view}-view">{note}{body}{detect}</div>'
+
+
+def bertviz_libraries_html(folder: str | os.PathLike | None = None) -> str:
+    """HTML that puts local copies of require.js, d3 and jQuery (``fetch_bertviz_assets``) on the page once, for
+    the views shown after it with ``inline="page"``. Each file is checked against its pinned sha256 as it is read."""
+    paths = find_bertviz_assets(folder)
+    if paths is None:
+        raise ValueError("bertviz_libraries_html needs local copies of require.js, d3 and jQuery: run "
+                         "attention_viz.fetch_bertviz_assets() once while online")
+    return f'<div class="bertviz-libraries" style="display:none">{_inline_loader(paths)}</div>'
+
+
+def show_bertviz_libraries(folder: str | os.PathLike | None = None) -> None:
+    """Display ``bertviz_libraries_html`` in one cell; then ``show_bertviz(..., inline="page")`` in later cells."""
+    from IPython.display import HTML, display
+
+    display(HTML(bertviz_libraries_html(folder)))
+    print("require.js, d3 and jQuery are on the page (from local copies): show views with inline=\"page\"")
 
 
 def show_bertviz(attentions, tokens: Sequence[str], view: str = "head", sentence_b_start: int | None = None,
@@ -296,4 +324,5 @@ def show_bertviz(attentions, tokens: Sequence[str], view: str = "head", sentence
                               include_layers=include_layers)))
     if not inline:
         print(f"bertviz {view} view: scripts from the CDN (needs internet in the browser). Blank view? Use the static "
-              "heatmaps, or fetch_bertviz_assets() once online and show_bertviz(..., inline=True).")
+              "heatmaps, or fetch_bertviz_assets() once online, then show_bertviz_libraries() in one cell and "
+              "show_bertviz(..., inline=\"page\") for every view.")

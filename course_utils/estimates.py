@@ -89,7 +89,8 @@ def chapter_jobs(chapter: str, stats: dict[str, Any], variant_params: dict[str, 
 
     ``stats``: rows and mean tokens of the data (``scripts/estimate_gpu_times.py`` measures them):
     ``sst2_train``, ``sst2_val`` (rows); ``sst2_tokens`` (at the gpu max_length); ``imdb_train``, ``imdb_test``;
-    ``imdb_tokens`` (at the long window); ``imdb_chunk_tokens`` (tokens per review over all chunks, chapter 05).
+    ``imdb_tokens`` (at the long window); ``sst2_test``, ``trec_train`` (after the 10% dev split), ``trec_test``,
+    ``trec_tokens``; ``imdb_chunk_tokens`` (tokens per review over all chunks, chapter 05).
     ``variant_params``: non-embedding parameters of chapter 06's families (key -> params).
     """
     from .profiles import get_profile
@@ -109,8 +110,9 @@ def chapter_jobs(chapter: str, stats: dict[str, Any], variant_params: dict[str, 
         jobs = []
         for run in ("(a) own loop", "(b) Trainer", "(c) fine_tune"):
             jobs += train(f"SST-2 {run}", BERT_BASE, n3, t_s, c["epochs"], c["batch_size"], n_va)
-        for run in ("headline [CLS]", "headline mean pooling"):
-            jobs += train(f"SST-2 {run}", BERT_BASE, n_tr, t_s, c["full_epochs"], c["full_batch_size"], n_va)
+        jobs += train("SST-2 mean-pooling head (subset)", BERT_BASE, n3, t_s, c["epochs"], c["batch_size"], n_va)
+        jobs += train("SST-2 headline (fine_tune defaults)", BERT_BASE, n_tr, t_s, gpu.epochs, gpu.batch_size, n_va)
+        jobs += infer("SST-2 test predictions", BERT_BASE, stats["sst2_test"], t_s)
         jobs += infer("frozen features (train + validation)", BERT_BASE, n3 + n_va, t_s)
         for lr in c["sweep_lrs"]:
             jobs += train(f"lr sweep {lr:g}", BERT_BASE, c["n_sweep"], t_s, 1, 16, min(c["n_sweep"], n_va))
@@ -118,6 +120,9 @@ def chapter_jobs(chapter: str, stats: dict[str, Any], variant_params: dict[str, 
         n_imdb = c["imdb_train"] or stats["imdb_train"]
         jobs += train("IMDB fine-tune", BERT_BASE, n_imdb, t_i, c["imdb_epochs"], 16, c["imdb_held"])
         jobs += infer("IMDB predictions (held-out + test)", BERT_BASE, c["imdb_held"] + stats["imdb_test"], t_i)
+        n_trec = c["trec_train"] or stats["trec_train"]
+        jobs += train("TREC fine-tune (6 classes)", BERT_BASE, n_trec, stats["trec_tokens"], c["trec_epochs"],
+                      gpu.batch_size, stats["trec_test"])
         return jobs
     if chapter == "05":
         c = gpu.chapter("05")

@@ -35,6 +35,7 @@ def measure_stats() -> dict:
     tok = cu.load_tokenizer("bert_tokenizer", profile="gpu")  # bert-base-uncased's vocabulary (offline: the same one)
     sst2 = cu.load_course_dataset("sst2", profile="gpu", subsample=False, verbose=False)
     imdb = cu.load_course_dataset("imdb", profile="gpu", subsample=False, verbose=False)
+    trec = cu.load_course_dataset("trec", profile="gpu", subsample=False, verbose=False)
 
     def lengths(texts):
         return np.array([len(x) + 2 for x in tok(list(texts), add_special_tokens=False)["input_ids"]])
@@ -46,7 +47,9 @@ def measure_stats() -> dict:
     windows = np.where(i_len - 2 <= chunk - 2, 1, 1 + np.ceil((i_len - 2 - (chunk - 2)) / step))
     return {
         "sst2_train": len(sst2["train"]), "sst2_val": len(sst2["validation"]),
-        "sst2_tokens": float(np.minimum(s_len, gpu.max_length).mean()),
+        "sst2_tokens": float(np.minimum(s_len, gpu.max_length).mean()), "sst2_test": len(sst2["test"]),
+        "trec_train": int(len(trec["train"]) * 0.9), "trec_test": len(trec["test"]),
+        "trec_tokens": float(np.minimum(lengths(trec["train"]["text"]), gpu.max_length).mean()),
         "imdb_train": len(imdb["train"]), "imdb_test": len(imdb["test"]),
         "imdb_tokens": float(np.minimum(i_len, L).mean()),
         "imdb_chunk_tokens": float((np.minimum(windows, max_chunks) * chunk).mean()),
