@@ -3,14 +3,15 @@
 Same model (the cpu profile's encoder, all-MiniLM-L6-v2, with the same seeded new head), same SST-2 training
 sentences (6,920) and the same number of epochs; one run of each configuration, one after the other in one process:
 
-- ``helper``: ``course_utils.training.fine_tune`` with the cpu profile's settings (batch 32, lr 5e-5, 10% linear
+- ``helper``: ``course_utils.training.fine_tune`` with the cpu profile's settings (batch 32, lr 1e-4, 10% linear
   warmup then linear decay, weight decay 0.01, gradient clipping 1.0, max_length 64, ``mixed_precision="auto"``,
-  length-grouped batches, dynamic padding) and ``pooling="cls"``: the ``[CLS]`` + pooler head that
+  length-grouped batches, dynamic padding, fused AdamW) and ``pooling="cls"``: the ``[CLS]`` + pooler head that
   ``AutoModelForSequenceClassification`` (and so every ``Trainer`` row) has, so that only the training loop differs;
 - ``helper-own-pooling``: the same, with the head ``fine_tune`` picks by default (the checkpoint's own pooling; only
   where this ``fine_tune`` has a ``pooling`` argument);
 - ``trainer-matched``: the ``Trainer`` a careful user writes: the helper's batch size, precision, learning rate,
-  warmup steps, schedule, weight decay and clipping, ``DataCollatorWithPadding``, random order;
+  warmup steps, schedule, weight decay and clipping, ``DataCollatorWithPadding``, random order (and
+  ``Trainer``'s default optimizer, fused AdamW);
 - ``trainer-grouped``: the same with ``train_sampling_strategy="group_by_length"`` (transformers' length grouping);
 - ``trainer-defaults``: ``TrainingArguments`` defaults (batch 8, fp32, no warmup, no weight decay, random order).
 
@@ -168,7 +169,10 @@ def report_markdown(result: dict[str, Any]) -> str:
              f"{d['n_val']:,} validation sentences after every {st['eval_every_examples']:,} training examples "
              f"({per}) and after the last step. Times are training seconds: the clock stops while evaluating "
              f"(evaluation took " + ", ".join(f"{c['eval_seconds']:.0f} s" for c in result["configs"])
-             + " in the order of the table).", "", result["markdown"], ""]
+             + " in the order of the table)."
+             + (f" Before the first run, an untimed warm-up pass ({st['warm_up_seconds']:.0f} s) ran every training "
+                "length once in each precision, so that no configuration pays alone for one-time costs."
+                if st.get("warm_up_seconds") else ""), "", result["markdown"], ""]
     lines += [f"- {describe_comparison(c)}" for c in result["comparisons"]]
     finals = [c["final_accuracy"] for c in result["configs"] if c["final_accuracy"] is not None]
     if finals:
@@ -321,7 +325,7 @@ def run_helper(name: str, ctx: dict[str, Any]) -> dict[str, Any]:
     label = ("course helper `fine_tune`, [CLS] head as `Trainer`'s" if name == "helper"
              else f"course helper `fine_tune`, its default head ({pooling} pooling)")
     setup = (f"fine_tune: batch {a.batch_size}, lr {a.lr:g}, warmup {a.warmup_ratio:g} then linear decay, weight "
-             f"decay {a.weight_decay:g}, clip 1.0, length-grouped batches, dynamic padding, mixed_precision='auto' "
+             f"decay {a.weight_decay:g}, clip 1.0, fused AdamW, length-grouped batches, dynamic padding, mixed_precision='auto' "
              f"-> {ran}, head {pooling}")
     out = _config_row(name, label, setup, a.batch_size, ran, recorder, time.perf_counter() - t0, ctx)
     out.update(fine_tune_final_accuracy=res.metrics.get("accuracy"), pooling=pooling)
@@ -344,7 +348,7 @@ def _trainer_arguments(name: str, out_dir: str, ctx: dict[str, Any]) -> tuple[An
         args = TrainingArguments(**common)
         return args, "fp32", (f"Trainer defaults: batch {args.per_device_train_batch_size}, lr "
                               f"{args.learning_rate:g}, no warmup, weight decay {args.weight_decay:g}, fp32, "
-                              f"random order, optim {args.optim}")
+                              f"random order, optim {getattr(args.optim, 'value', args.optim)}")
     precision = resolve_mixed_precision("auto")  # what the helper runs
     bf16 = precision == "bf16"
     total = math.ceil(len(ctx["train"]) / a.batch_size) * a.epochs
@@ -360,7 +364,7 @@ def _trainer_arguments(name: str, out_dir: str, ctx: dict[str, Any]) -> tuple[An
     ran = "bf16" if bf16 else "fp32"
     return args, ran, (f"Trainer, helper's settings: batch {a.batch_size}, lr {a.lr:g}, warmup {warmup} steps then "
                        f"linear decay, weight decay {a.weight_decay:g}, clip 1.0, {ran}, DataCollatorWithPadding, "
-                       f"{order}, optim {args.optim}")
+                       f"{order}, optim {getattr(args.optim, 'value', args.optim)}")
 
 
 def run_trainer(name: str, ctx: dict[str, Any]) -> dict[str, Any]:
@@ -419,6 +423,31 @@ def _config_row(name, label, setup, batch_size, precision, recorder: CurveRecord
 
 # ---- the benchmark ---------------------------------------------------------------------------------------------
 
+def warm_up(ctx: dict[str, Any], precisions: Sequence[str]) -> float:
+    """An untimed forward and backward pass at every training length, in every precision that will run, so that the
+    first configuration does not pay alone for the one-time costs (thread pool, allocator, oneDNN's kernels for each
+    new shape, cached for the rest of the process). Returns the seconds it took."""
+    import torch
+
+    import course_utils as cu
+
+    a = ctx["args"]
+    t0 = time.perf_counter()
+    lengths = sorted({len(x) for x in ctx["train_tokenized"]["input_ids"]})
+    model = cu.load_classifier("encoder", num_labels=2, profile="cpu")
+    model.train()
+    for precision in dict.fromkeys(precisions):
+        for n in lengths:
+            ids = torch.full((a.batch_size, n), ctx["tok"].cls_token_id or 0, dtype=torch.long)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+                logits = model(input_ids=ids, attention_mask=torch.ones_like(ids)).logits
+            logits.float().sum().backward()
+            model.zero_grad(set_to_none=True)
+    del model
+    gc.collect()
+    return time.perf_counter() - t0
+
+
 def machine_facts() -> dict[str, Any]:
     import accelerate
     import torch
@@ -473,6 +502,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=DEFAULT_OUT,
                    help="JSON to write (default results/bench_time_to_accuracy.json)")
+    p.add_argument("--no-warm-up", dest="warm_up", action="store_false",
+                   help="skip the untimed warm-up pass (every training length, every precision) before the first run")
     p.add_argument("--quiet", dest="verbose", action="store_false", help="no line per evaluation")
     p.add_argument("--report", type=Path, metavar="JSON", help="run nothing: print the README text of a saved run")
     args = p.parse_args(argv)
@@ -515,6 +546,12 @@ def main(argv=None) -> dict[str, Any]:
           f"{load_before}", flush=True)
     ctx = dict(args=args, train=train, val=val, tok=tok, train_tokenized=train_tok, val_texts=list(val["text"]),
                val_labels=list(val["label"]))
+    warm_seconds = None
+    if args.warm_up:
+        ran = {machine["auto_precision"] if name != "trainer-defaults" else "fp32" for name in args.configs}
+        warm_seconds = round(warm_up(ctx, sorted("bf16" if p == "bf16" else "fp32" for p in ran)), 1)
+        print(f"warm-up (untimed): a forward and backward pass at each of the training lengths in "
+              f"{', '.join(sorted(ran))}: {warm_seconds:.0f} s", flush=True)
     configs = []
     for name in args.configs:
         print(f"\n== {name}", flush=True)
@@ -539,7 +576,7 @@ def main(argv=None) -> dict[str, Any]:
         machine={**machine, "load_average_before": load_before, "load_average_after": load_after},
         data=dict(dataset="sst2", n_train=len(train), n_val=len(val), max_length=args.max_length,
                   mean_train_tokens=round(float(np.mean(lengths)), 2)),
-        settings=dict(epochs=args.epochs, eval_every_examples=args.eval_every, targets=args.targets, seed=args.seed,
+        settings=dict(warm_up_seconds=warm_seconds, epochs=args.epochs, eval_every_examples=args.eval_every, targets=args.targets, seed=args.seed,
                       batch_size=args.batch_size, learning_rate=args.lr, warmup_ratio=args.warmup_ratio,
                       weight_decay=args.weight_decay, configs=args.configs),
         configs=configs, comparisons=comparisons, markdown=table,

@@ -8,7 +8,9 @@
 What it does (chapter 04 writes the same loop by hand first):
 - tokenizes without padding and pads each batch to its own longest row (``DataCollatorWithPadding``);
 - ``group_by_length``: batches of similar-length rows (shuffled chunks sorted by length), so little padding;
-- AdamW (no weight decay on biases and LayerNorm), linear warmup then linear decay, gradient clipping at 1.0;
+- AdamW (no weight decay on biases and LayerNorm; torch's fused kernel on a CPU or GPU, as ``Trainer``'s default
+  ``adamw_torch_fused``: one pass over the weights instead of one per tensor, about 5x faster a step on a CPU),
+  linear warmup then linear decay, gradient clipping at 1.0;
 - Accelerate: device placement, gradient accumulation, mixed precision (``"auto"``: bf16 (or fp16) on a GPU; on a
   CPU bf16 only if a quick matmul probe shows it is faster here, since bf16 autocast on a CPU without bf16 units
   is several times slower), and several processes (one per GPU, or several CPU processes) when run with
@@ -488,6 +490,9 @@ class _Run:
     total_updates: int
 
 
+FUSED_ADAMW_DEVICES = ("cpu", "cuda")  # torch's fused AdamW kernel runs there (the same update, one kernel)
+
+
 def _prepare_run(model, tokenizer, train_data: _Encoded, eval_data: _Encoded, num_labels: int, s: _Settings,
                  param_groups: Callable | None) -> _Run:
     import torch
@@ -509,7 +514,8 @@ def _prepare_run(model, tokenizer, train_data: _Encoded, eval_data: _Encoded, nu
     train_dl = DataLoader(train_data, batch_sampler=train_sampler, collate_fn=collate)  # num_workers=0: no
     eval_dl = DataLoader(eval_data, batch_sampler=eval_sampler, collate_fn=collate)     # unseeded worker RNG
     groups = param_groups(model) if param_groups is not None else weight_decay_groups(model, s.weight_decay)
-    optimizer = torch.optim.AdamW(groups, lr=s.learning_rate, weight_decay=s.weight_decay)
+    optimizer = torch.optim.AdamW(groups, lr=s.learning_rate, weight_decay=s.weight_decay,
+                                  fused=state.device.type in FUSED_ADAMW_DEVICES or None)
     model, optimizer, train_dl, eval_dl = accelerator.prepare(model, optimizer, train_dl, eval_dl)
     total_updates = math.ceil(len(train_dl) / s.grad_accum_steps) * s.epochs  # len: this process's share
     scheduler = get_linear_schedule_with_warmup(optimizer, int(s.warmup_ratio * total_updates), total_updates)

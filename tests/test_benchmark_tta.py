@@ -196,6 +196,8 @@ def test_tiny_end_to_end(tta, tmp_path, tokenizer, capsys):
     kinds = {(c["helper"], c["target"]): c["kind"] for c in saved["comparisons"]}
     assert kinds == {("helper", 0.3): "measured", ("helper", 0.99): "none reached"}
     assert "not reached" in saved["markdown"] and "ratio" in text and "precision that ran" in text
+    assert saved["settings"]["warm_up_seconds"] > 0 and "untimed warm-up pass" in text  # nobody pays it alone
+    assert "fused AdamW" in helper["setup"] and "adamw_torch_fused" in trainer["setup"]  # the same optimizer
     tta.main(["--report", str(out)])  # the README text again, from the JSON alone
     assert capsys.readouterr().out.strip() == tta.report_markdown(saved).strip()
     assert tta.report_markdown(saved) in text
