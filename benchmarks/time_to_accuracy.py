@@ -185,7 +185,7 @@ def report_markdown(result: dict[str, Any]) -> str:
               f"transformers {m['transformers']}, precision that ran: "
               + ", ".join(f"{c['name']} {c['precision']}" for c in result["configs"])
               + f"; load average {m['load_average_before']} before, {m['load_average_after']} after. "
-              f"Command: `{result['command']}`."]
+              f"Command: `{result['command'].strip()}`."]
     return "\n".join(lines)
 
 

@@ -2,24 +2,18 @@
 tiny end-to-end run (no timing thresholds: timings depend on the machine)."""
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from script_loader import load_script
 from training_helpers import tiny_model
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def tta():
-    spec = importlib.util.spec_from_file_location("_time_to_accuracy", ROOT / "benchmarks" / "time_to_accuracy.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("time_to_accuracy", folder="benchmarks")
 
 
 def curve(*points):
