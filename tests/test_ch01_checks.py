@@ -9,6 +9,8 @@ import scipy.sparse as sp
 from course_utils import bow, error_analysis as ea
 from course_utils.checks import ch01
 
+from check_helpers import assert_solution_passes_and_none_is_not_attempted
+
 
 def _out(capsys) -> str:
     return capsys.readouterr().out
@@ -22,16 +24,6 @@ def log_count_ratio(X, y, alpha=1.0):  # the chapter's solution
     p = alpha + np.asarray(Xb[y == 1].sum(axis=0)).ravel()
     q = alpha + np.asarray(Xb[y == 0].sum(axis=0)).ravel()
     return np.log(p / p.sum()) - np.log(q / q.sum())
-
-
-def test_log_count_ratio_solution_passes(capsys):
-    assert ch01.check_log_count_ratio(log_count_ratio)
-    assert "correct" in _out(capsys)
-
-
-def test_log_count_ratio_not_attempted(capsys):
-    assert not ch01.check_log_count_ratio(None)
-    assert "not attempted" in _out(capsys)
 
 
 def _raw(X, y, alpha):  # forgets to binarize
@@ -154,16 +146,6 @@ def mark_negation(text):  # the chapter's solution
             out.append(tok)
             negated = tok.lower() in NEGATORS or tok.lower().endswith("n't")
     return " ".join(out)
-
-
-def test_mark_negation_solution_passes(capsys):
-    assert ch01.check_mark_negation(mark_negation)
-    assert "correct" in _out(capsys)
-
-
-def test_mark_negation_not_attempted(capsys):
-    assert not ch01.check_mark_negation(None)
-    assert "not attempted" in _out(capsys)
 
 
 def _no_scope_end(text):  # never stops at punctuation
@@ -300,3 +282,11 @@ def test_smoothing_rows_of_another_profile_do_not_count(store, monkeypatch, caps
     monkeypatch.setenv("COURSE_PROFILE", "cpu")
     assert not ch01.check_smoothing(RIGHT)
     assert "in profile 'cpu'" in _out(capsys)
+
+
+@pytest.mark.parametrize("check, solution", [
+    (ch01.check_log_count_ratio, log_count_ratio),
+    (ch01.check_mark_negation, mark_negation),
+])
+def test_solution_passes_and_none_is_not_attempted(check, solution, capsys):
+    assert_solution_passes_and_none_is_not_attempted(check, solution, capsys)

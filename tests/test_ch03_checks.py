@@ -13,6 +13,8 @@ import torch
 from course_utils import bert_scratch as bs
 from course_utils.checks import ch03
 
+from check_helpers import assert_solution_passes_and_none_is_not_attempted
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -26,16 +28,6 @@ def _reason(capsys) -> str:
 def make_mask_solution(attention_mask):  # the chapter's solution
     mask = attention_mask[:, None, None, :].float()
     return (1.0 - mask) * torch.finfo(torch.float32).min
-
-
-def test_additive_mask_solution_passes(capsys):
-    assert ch03.check_additive_mask(make_mask_solution)
-    assert "correct" in capsys.readouterr().out
-
-
-def test_additive_mask_not_attempted(capsys):
-    assert not ch03.check_additive_mask(None)
-    assert "not attempted" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("wrong, reason", [
@@ -80,16 +72,6 @@ def count_solution(c):  # the chapter's solution
     return embeddings + c.num_hidden_layers * per_layer + pooler
 
 
-def test_param_count_solution_passes(capsys):
-    assert ch03.check_param_count(count_solution)
-    assert "correct" in capsys.readouterr().out
-
-
-def test_param_count_not_attempted(capsys):
-    assert not ch03.check_param_count(None)
-    assert "not attempted" in capsys.readouterr().out
-
-
 @pytest.mark.parametrize("wrong, reason", [
     (lambda c: count_solution(c) - (c.hidden_size ** 2 + c.hidden_size), "pooler short"),
     (lambda c: count_solution(c) - 2 * c.hidden_size, "LayerNorm"),
@@ -131,16 +113,6 @@ def test_param_count_helper_shortcuts_are_refused(capsys):
 # --- 3.3 ----------------------------------------------------------------------------------------------------------
 def causal_solution(seq_len):
     return torch.tril(torch.ones(seq_len, seq_len, dtype=torch.bool))
-
-
-def test_causal_mask_solution_passes(capsys):
-    assert ch03.check_causal_mask(causal_solution)
-    assert "correct" in capsys.readouterr().out
-
-
-def test_causal_mask_not_attempted(capsys):
-    assert not ch03.check_causal_mask(None)
-    assert "not attempted" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("wrong, reason", [
@@ -336,3 +308,12 @@ def test_libraries_once_render_two_views_offline_in_a_browser(browser, tmp_path)
         assert not tab.locator(".bertviz-offline-note").first.is_visible()
     finally:
         tab.close()
+
+
+@pytest.mark.parametrize("check, solution", [
+    (ch03.check_additive_mask, make_mask_solution),
+    (ch03.check_param_count, count_solution),
+    (ch03.check_causal_mask, causal_solution),
+])
+def test_solution_passes_and_none_is_not_attempted(check, solution, capsys):
+    assert_solution_passes_and_none_is_not_attempted(check, solution, capsys)

@@ -12,6 +12,8 @@ import torch
 from course_utils import heads as hd
 from course_utils.checks import ch05
 
+from check_helpers import assert_solution_passes_and_none_is_not_attempted
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -25,16 +27,6 @@ def _reason(capsys) -> str:
 def right_last_step(out, mask):  # the chapter's solution
     lengths = mask.long().sum(dim=1)
     return out[torch.arange(out.shape[0]), lengths - 1]
-
-
-def test_last_step_solution_passes(capsys):
-    assert ch05.check_last_step(right_last_step)
-    assert "correct" in capsys.readouterr().out
-
-
-def test_last_step_not_attempted(capsys):
-    assert not ch05.check_last_step(None)
-    assert "not attempted" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("wrong, reason", [
@@ -58,16 +50,6 @@ def right_features(out, mask):  # the chapter's solution
     half = out.shape[-1] // 2
     last = mask.long().sum(dim=1) - 1
     return torch.cat([out[torch.arange(out.shape[0]), last, :half], out[:, 0, half:]], dim=-1)
-
-
-def test_bilstm_features_solution_passes(capsys):
-    assert ch05.check_bilstm_features(right_features)
-    assert "correct" in capsys.readouterr().out
-
-
-def test_bilstm_features_not_attempted(capsys):
-    assert not ch05.check_bilstm_features(None)
-    assert "not attempted" in capsys.readouterr().out
 
 
 def _padded_end_forward(out, mask):  # reads the padded end for the forward half
@@ -267,3 +249,11 @@ def test_chapter_05_results_table_does_not_truncate_model_names():
         for kind in ("text/plain", "text/html"):
             text = "".join(out.get("data", {}).get(kind, ""))
             assert "..." not in text and "…" not in text, f"truncated names in the results table ({kind})"
+
+
+@pytest.mark.parametrize("check, solution", [
+    (ch05.check_last_step, right_last_step),
+    (ch05.check_bilstm_features, right_features),
+])
+def test_solution_passes_and_none_is_not_attempted(check, solution, capsys):
+    assert_solution_passes_and_none_is_not_attempted(check, solution, capsys)

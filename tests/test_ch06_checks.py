@@ -15,6 +15,8 @@ import course_utils as cu
 from course_utils import costs as C
 from course_utils.checks import ch06
 
+from check_helpers import assert_solution_passes_and_none_is_not_attempted
+
 NOTEBOOK = Path(__file__).resolve().parents[1] / "chapters" / "06_bert_variants.ipynb"
 
 
@@ -50,16 +52,6 @@ def _notebook_copy(fn):
 
 # --- 6.1 ALBERT's factorised embeddings -----------------------------------------------------------------------------
 
-def test_albert_solution_passes(capsys):
-    assert ch06.check_albert_embedding(albert_solution)
-    assert "[ok] Exercise 6.1" in _verdict(capsys)
-
-
-def test_albert_none_is_not_attempted(capsys):
-    assert not ch06.check_albert_embedding(None)
-    assert "not attempted" in _verdict(capsys)
-
-
 @pytest.mark.parametrize("wrong, reason", [
     (lambda v, e, h: v * h, "BERT's unfactorised vocab x hidden table"),
     (lambda v, e, h: v * e + e * h, "leaves out the projection's bias"),
@@ -86,16 +78,6 @@ def test_albert_reference_helper_is_refused(capsys):
 
 
 # --- 6.2 the Pareto front -------------------------------------------------------------------------------------
-
-def test_pareto_solution_passes(capsys):
-    assert ch06.check_pareto(pareto_solution)
-    assert "[ok] Exercise 6.2" in _verdict(capsys)
-
-
-def test_pareto_none_is_not_attempted(capsys):
-    assert not ch06.check_pareto(None)
-    assert "not attempted" in _verdict(capsys)
-
 
 def _ties_beat(points):  # treats "equal" as beaten: identical points knock each other out
     return sorted((i for i, (c, a) in enumerate(points)
@@ -136,16 +118,6 @@ def test_pareto_import_alias_is_refused(capsys):
 
 
 # --- 6.3 size on disk -----------------------------------------------------------------------------------------------
-
-def test_disk_solution_passes(capsys):
-    assert ch06.check_disk_size(disk_solution)
-    assert "[ok] Exercise 6.3" in _verdict(capsys)
-
-
-def test_disk_none_is_not_attempted(capsys):
-    assert not ch06.check_disk_size(None)
-    assert "not attempted" in _verdict(capsys)
-
 
 @pytest.mark.parametrize("wrong, reason", [
     (lambda n, d: n * 4 / 1e6, "the dtype should change the size"),
@@ -270,3 +242,12 @@ def test_exercise_6_2_solution_cell_does_not_call_the_helper_inside_its_function
     tree = ast.parse("".join(cell["source"]))
     func = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "solution")
     assert "pareto_front" not in ast.unparse(func)
+
+
+@pytest.mark.parametrize("check, solution, passed", [
+    (ch06.check_albert_embedding, albert_solution, "[ok] Exercise 6.1"),
+    (ch06.check_pareto, pareto_solution, "[ok] Exercise 6.2"),
+    (ch06.check_disk_size, disk_solution, "[ok] Exercise 6.3"),
+])
+def test_solution_passes_and_none_is_not_attempted(check, solution, passed, capsys):
+    assert_solution_passes_and_none_is_not_attempted(check, solution, capsys, passed)
