@@ -436,7 +436,7 @@ def warm_up(ctx: dict[str, Any], precisions: Sequence[str]) -> float:
     lengths = sorted({len(x) for x in ctx["train_tokenized"]["input_ids"]})
     model = cu.load_classifier("encoder", num_labels=2, profile="cpu")
     model.train()
-    for precision in dict.fromkeys(precisions):
+    for precision in precisions:
         for n in lengths:
             ids = torch.full((a.batch_size, n), ctx["tok"].cls_token_id or 0, dtype=torch.long)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
@@ -547,11 +547,12 @@ def main(argv=None) -> dict[str, Any]:
     ctx = dict(args=args, train=train, val=val, tok=tok, train_tokenized=train_tok, val_texts=list(val["text"]),
                val_labels=list(val["label"]))
     warm_seconds = None
-    if args.warm_up:
-        ran = {machine["auto_precision"] if name != "trainer-defaults" else "fp32" for name in args.configs}
-        warm_seconds = round(warm_up(ctx, sorted("bf16" if p == "bf16" else "fp32" for p in ran)), 1)
+    if args.warm_up:  # the precisions that will run: "auto"'s everywhere but trainer-defaults (fp32)
+        ran = sorted({"bf16" if machine["auto_precision"] == "bf16" and name != "trainer-defaults" else "fp32"
+                      for name in args.configs})
+        warm_seconds = round(warm_up(ctx, ran), 1)
         print(f"warm-up (untimed): a forward and backward pass at each of the training lengths in "
-              f"{', '.join(sorted(ran))}: {warm_seconds:.0f} s", flush=True)
+              f"{', '.join(ran)}: {warm_seconds:.0f} s", flush=True)
     configs = []
     for name in args.configs:
         print(f"\n== {name}", flush=True)

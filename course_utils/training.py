@@ -709,7 +709,6 @@ def fine_tune(
                         eval_every_epoch=eval_every_epoch, keep_best=keep_best, progress=progress)
     train_rows, eval_rows, num_labels = _check_tables(train, eval, text_column, label_column)
     resolve_mixed_precision(s.mixed_precision)  # run the CPU probe (if any) before seeding; it is cached
-    _check_pooling(pooling, model)
     model, tokenizer, ckpt_name, pooling = _load_model(model_name_or_path, model, tokenizer, num_labels, prof, s.seed,
                                                        pooling)
     _check_max_length(s.max_length, model, tokenizer)
