@@ -164,6 +164,23 @@ _STARTED_JS = """() => [...document.querySelectorAll('.jp-NotebookPanel .jp-Code
   .some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))"""
 
 
+def _read_when_written(path: Path, deadline: float) -> dict:
+    """The notebook at ``path`` once the server has finished writing it.
+
+    Jupyter server's atomic writing backs the old file up, then writes the path in place: its mtime changes when the
+    write starts, so a read just after can find the file empty or cut short (CI once read ''). Read until it parses.
+    """
+    while True:
+        text = path.read_text(encoding="utf-8")
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as err:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{path.name} was still not valid JSON 60 s after File → Save Notebook "
+                                     f"({len(text)} characters on disk): {err}") from None
+            time.sleep(0.5)
+
+
 def _run_all_and_save(browser, lab: Lab, name: str) -> dict:
     """Open ``name`` in JupyterLab, Run → Run All Cells, File → Save Notebook; return the notebook saved on disk."""
     path = lab.root / name
@@ -188,7 +205,7 @@ def _run_all_and_save(browser, lab: Lab, name: str) -> dict:
             if time.monotonic() > deadline:
                 raise AssertionError(f"{name} was not saved within 60 s of File → Save Notebook")
             time.sleep(0.5)
-        return json.loads(path.read_text(encoding="utf-8"))
+        return _read_when_written(path, deadline)
     except Exception:
         SHOTS.mkdir(parents=True, exist_ok=True)
         shot = SHOTS / f"lab_{path.stem}.png"
