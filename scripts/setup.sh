@@ -90,5 +90,7 @@ elif [ "$COURSE_DEPS" = tested ]; then
     printf '%s\n' "$differ" | head -n 15 | sed 's/^/[setup]   /'
   fi
 fi
-"$VPY" -m ipykernel install --user --name python3 --display-name "Python 3 (course)" >/dev/null 2>&1 || true
+# The kernel: .venv's own python3 kernelspec, inside .venv; nothing written to ~/.local/share/jupyter (the script
+# says why, and removes the copy an earlier setup.sh put there).
+"${VPYQ[@]}" scripts/register_kernel.py || echo "[setup] could not register the course kernel (JupyterLab falls back to ipykernel's own)"
 "${VPYQ[@]}" -c "import course_utils, transformers, datasets; print('[setup] ready: course_utils', course_utils.__version__, '| transformers', transformers.__version__, '| datasets', datasets.__version__, '| deps: $COURSE_DEPS')"
