@@ -45,19 +45,33 @@ def size_on_disk_mb(model, dtype: str = "fp32") -> float:
         return os.path.getsize(path) / 1e6
 
 
+def _model_config(model):
+    """The transformers config of ``model``, or of the encoder inside a course ``EncoderWithHead``."""
+    for candidate in (model, getattr(model, "encoder", None)):
+        config = getattr(candidate, "config", None)
+        if getattr(config, "vocab_size", None):
+            return config
+    raise ValueError(f"model: cannot tell its vocabulary size; pass a transformers model (it has .config) or a "
+                     f"course_utils EncoderWithHead, got {type(model).__name__}")
+
+
 def dummy_batch(model, batch_size: int, seq_len: int, seed: int = 0) -> dict[str, Any]:
-    """Random token ids of shape (batch_size, seq_len) within the model's vocabulary, plus a full attention mask."""
+    """Random token ids of shape (batch_size, seq_len) within the model's vocabulary, plus a full attention mask.
+
+    ``model``: a transformers model, or an ``EncoderWithHead`` (the vocabulary is its encoder's).
+    """
     import torch
 
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     if not isinstance(seq_len, int) or seq_len < 2:
         raise ValueError(f"seq_len must be an integer >= 2, got {seq_len!r}")
-    max_pos = getattr(model.config, "max_position_embeddings", 512)
+    config = _model_config(model)
+    max_pos = getattr(config, "max_position_embeddings", 512)
     if seq_len > max_pos:
         raise ValueError(f"seq_len={seq_len} exceeds the model's max_position_embeddings={max_pos}")
     g = torch.Generator().manual_seed(seed)
-    ids = torch.randint(5, model.config.vocab_size, (batch_size, seq_len), generator=g)  # (batch, seq_len)
+    ids = torch.randint(5, config.vocab_size, (batch_size, seq_len), generator=g)  # (batch, seq_len)
     dev = next(model.parameters()).device
     return {"input_ids": ids.to(dev), "attention_mask": torch.ones_like(ids).to(dev)}
 

@@ -165,3 +165,23 @@ def test_pareto_front_rejects_malformed_points():
 
 
 # The exercise checks of chapter 06 are tested in tests/test_ch06_checks.py.
+
+
+def test_costs_measure_an_encoder_with_a_course_head():
+    """measure_cost works on the course's EncoderWithHead (chapter 05's models), whose config is its encoder's."""
+    from transformers import AutoModel
+
+    from course_utils.heads import EncoderWithHead, make_head
+
+    torch.manual_seed(0)
+    config = V.build_config("tinybert", "tiny", vocab_size=100, hidden_size=64, intermediate_size=128)
+    model = EncoderWithHead(AutoModel.from_config(config), make_head("mean", 64, 3))
+    batch = C.dummy_batch(model, 2, 8)
+    assert batch["input_ids"].shape == (2, 8) and int(batch["input_ids"].max()) < 100
+    with torch.inference_mode():
+        assert model(**batch).shape == (2, 3)
+    row = C.measure_cost(model, batch_sizes=(1, 2), seq_len=8, repeats=1)
+    assert row["params"] == sum(p.numel() for p in model.parameters())
+    assert row["latency_b1_ms"] > 0 and row["latency_b2_ms"] > 0
+    with pytest.raises(ValueError, match="vocabulary size"):
+        C.dummy_batch(torch.nn.Linear(2, 2), 1, 4)
