@@ -67,7 +67,7 @@ OVERHEAD_WORDS = {
 }
 BREAK_EVERY = 90   # minutes of class after which the next chapter boundary gets a break
 LUNCH_AFTER = 150  # minutes into a day after which the next break is lunch (formats with lunch)
-LIVE_LIMIT_S = 900  # a chapter runs live in class when its measured cpu time is at most this
+LIVE_LIMIT_S = profiles.CPU_CHAPTER_MAX_MIN * 60  # a chapter runs live in class when its measured cpu time is within the cpu profile's bound
 CLOCK_START = 9 * 60  # 09:00
 
 
