@@ -33,6 +33,7 @@ SHOTS = ROOT / "tests" / ".browser"
 START_TIMEOUT = 120  # s: JupyterLab answering its REST API
 OPEN_TIMEOUT = 120   # s: the notebook open and its kernel idle
 RUN_TIMEOUT = 300    # s: Run All Cells finished (chapter 00 in smoke: ~25-45 s on a busy 2-CPU machine)
+SAVE_TIMEOUT = 60    # s: File → Save Notebook written to disk
 PLANTED = "planted by tests/test_lab_browser.py"
 
 
@@ -176,7 +177,7 @@ def _read_when_written(path: Path, deadline: float) -> dict:
             return json.loads(text)
         except json.JSONDecodeError as err:
             if time.monotonic() > deadline:
-                raise AssertionError(f"{path.name} was still not valid JSON 60 s after File → Save Notebook "
+                raise AssertionError(f"{path.name} was still not valid JSON {SAVE_TIMEOUT} s after File → Save Notebook "
                                      f"({len(text)} characters on disk): {err}") from None
             time.sleep(0.5)
 
@@ -200,10 +201,10 @@ def _run_all_and_save(browser, lab: Lab, name: str) -> dict:
         page.wait_for_function(_FINISHED_JS, timeout=RUN_TIMEOUT * 1000, polling=1000)
         before = path.stat().st_mtime_ns  # (an autosave may have written it already: wait for this save)
         _menu(page, "File", "Save Notebook")
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + SAVE_TIMEOUT
         while path.stat().st_mtime_ns == before:
             if time.monotonic() > deadline:
-                raise AssertionError(f"{name} was not saved within 60 s of File → Save Notebook")
+                raise AssertionError(f"{name} was not saved within {SAVE_TIMEOUT} s of File → Save Notebook")
             time.sleep(0.5)
         return _read_when_written(path, deadline)
     except Exception:
